@@ -1,0 +1,47 @@
+# The README's commands. Each target sets up what it needs: `make run` and `make test` work
+# on a fresh clone.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+CHANNEL_DB ?= data/channel.duckdb
+export CHANNEL_DB
+
+.PHONY: run test lint format demo bench fuzz clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+## run: open the dashboard on $(CHANNEL_DB), building the demo database first if it is missing
+run: $(VENV)/.runtime
+	@test -f "$(CHANNEL_DB)" || $(BIN)/python -m channel demo --db "$(CHANNEL_DB)"
+	$(BIN)/streamlit run app.py
+
+## demo: rebuild the demo database (2,000 partners, 12 quarters)
+demo: $(VENV)/.runtime
+	$(BIN)/python -m channel demo --db "$(CHANNEL_DB)"
+
+## test: lint, then every test (browser tests skip without Chromium, except in CI)
+test: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,5 @@
+import sys
+
+from channel.cli import main
+
+sys.exit(main())

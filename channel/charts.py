@@ -1,0 +1,172 @@
+"""Pure chart builders: ``(pl.DataFrame, ...) -> go.Figure``. No Streamlit here.
+
+One theme for every page: a colour per earned/program tier, per status and per segment, and the
+same number formats. Tests check ``fig.data`` and ``fig.layout``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+import polars as pl
+
+from channel.contract import SEGMENTS
+from channel.settings import STATUSES, TIERS
+
+TIER_COLORS = {
+    "Platinum": "#4B3F72",
+    "Gold": "#D9A21B",
+    "Silver": "#8E9AAF",
+    "Registered": "#C9B79C",
+}
+STATUS_COLORS = {
+    "ok": "#2E8B57",
+    "watch": "#E9C46A",
+    "at_risk": "#F08A24",
+    "replace_review": "#C0392B",
+}
+STATUS_LABELS = {
+    "ok": "OK",
+    "watch": "Watch",
+    "at_risk": "At risk",
+    "replace_review": "Replacement review",
+}
+SEGMENT_COLORS = {
+    "SMB": "#4C9BE8",
+    "Midmarket": "#7B6CD9",
+    "Enterprise": "#1F4E79",
+    "Mixed": "#48B3A5",
+}
+REVENUE_COLOR = "#1F4E79"
+TARGET_COLOR = "#C0392B"
+FONT = "Inter, Segoe UI, Helvetica, Arial, sans-serif"
+
+assert set(TIER_COLORS) == set(TIERS) and set(STATUS_COLORS) == set(STATUSES)
+assert set(SEGMENT_COLORS) == set(SEGMENTS)
+
+
+def money(value: float | None, symbol: str = "$") -> str:
+    """Compact currency: 1234 -> $1.2K, 5_600_000 -> $5.6M. None/NaN -> an en dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if value >= div:
+            return f"{sign}{symbol}{value / div:,.1f}{suffix}"
+    return f"{sign}{symbol}{value:,.0f}"
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    """A fraction as a percentage: 0.875 -> 87.5%. None/NaN -> an en dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value * 100:,.{digits}f}%"
+
+
+def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, legend_title: str = "") -> None:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        font={"family": FONT, "size": 12},
+        template="plotly_white",
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        legend={"title": {"text": legend_title}, "orientation": "h", "y": -0.18, "x": 0},
+        hoverlabel={"font": {"family": FONT}},
+        height=380,
+    )
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title, rangemode="tozero")
+
+
+def revenue_vs_target(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
+    """Bars of won revenue and a line of target per fiscal quarter.
+
+    ``frame``: fiscal_quarter, revenue, target, attainment (one row per quarter, in order).
+    """
+    quarters = frame["fiscal_quarter"].to_list()
+    attainment = [pct(a) for a in frame["attainment"].to_list()]
+    fig = go.Figure()
+    fig.add_bar(
+        x=quarters,
+        y=frame["revenue"].to_list(),
+        name="Won revenue",
+        marker_color=REVENUE_COLOR,
+        customdata=attainment,
+        hovertemplate=f"%{{x}}<br>Won revenue: {symbol}%{{y:,.0f}}<br>"
+        "Attainment: %{customdata}<extra></extra>",
+    )
+    fig.add_scatter(
+        x=quarters,
+        y=frame["target"].to_list(),
+        name="Target",
+        mode="lines+markers",
+        line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+        hovertemplate=f"%{{x}}<br>Target: {symbol}%{{y:,.0f}}<extra></extra>",
+    )
+    _layout(
+        fig,
+        "Won revenue against target, by fiscal quarter",
+        "Fiscal quarter",
+        f"Revenue ({symbol})",
+    )
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(tickprefix=symbol, tickformat="~s")
+    return fig
+
+
+def revenue_by_segment_tier(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
+    """Stacked bars: trailing-four-quarter revenue per segment, one colour per earned tier.
+
+    ``frame``: segment, earned_tier, partners, revenue_t4q, revenue_share.
+    """
+    fig = go.Figure()
+    segments = [s for s in SEGMENTS if s in set(frame["segment"].to_list())]
+    for tier in TIERS:
+        rows = frame.filter(pl.col("earned_tier") == tier)
+        if rows.height == 0:
+            continue
+        by_segment = {r["segment"]: r for r in rows.iter_rows(named=True)}
+        fig.add_bar(
+            x=segments,
+            y=[by_segment[s]["revenue_t4q"] if s in by_segment else 0 for s in segments],
+            name=tier,
+            marker_color=TIER_COLORS[tier],
+            customdata=[
+                [by_segment[s]["partners"], pct(by_segment[s]["revenue_share"])]
+                if s in by_segment
+                else [0, pct(0)]
+                for s in segments
+            ],
+            hovertemplate=f"%{{x}} · {tier}<br>Revenue (T4Q): {symbol}%{{y:,.0f}}<br>"
+            "Partners: %{customdata[0]:,}<br>Share of revenue: %{customdata[1]}<extra></extra>",
+        )
+    _layout(
+        fig,
+        "Revenue by segment and earned tier (trailing four quarters)",
+        "Segment",
+        f"Won revenue, trailing four quarters ({symbol})",
+        "Earned tier",
+    )
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(tickprefix=symbol, tickformat="~s")
+    return fig
+
+
+def status_counts(counts: dict[str, int]) -> go.Figure:
+    """Horizontal bar of partners per status (mildest at the top)."""
+    statuses = [s for s in STATUSES]
+    fig = go.Figure(
+        go.Bar(
+            y=[STATUS_LABELS[s] for s in statuses],
+            x=[counts.get(s, 0) for s in statuses],
+            orientation="h",
+            marker_color=[STATUS_COLORS[s] for s in statuses],
+            hovertemplate="%{y}: %{x:,} partners<extra></extra>",
+            showlegend=False,
+        )
+    )
+    _layout(fig, "Partners by status", "Partners", "")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(height=260)
+    return fig

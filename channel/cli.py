@@ -1,0 +1,213 @@
+"""``python -m channel``: load, demo, export scorecard, templates.
+
+Every command prints a clear one-paragraph error and exits non-zero on bad input; none prints a
+traceback for a user's mistake.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from channel.settings import SettingsError, db_path, load_settings
+
+FILTERS = ("segment", "region", "partner_type", "program_tier", "partner_manager")
+
+
+class UsageError(Exception):
+    pass
+
+
+def _progress(start: float):
+    def say(message: str) -> None:
+        print(f"[{time.perf_counter() - start:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from channel.loader import load
+
+    settings = load_settings(args.settings)
+    summary = load(args.source, args.db, settings, progress=_progress(time.perf_counter()))
+    print(summary.report())
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from channel import demo
+    from channel.fiscal import parse_quarter
+    from channel.loader import load
+
+    settings = load_settings(args.settings)
+    if args.end_quarter is not None:
+        try:
+            parse_quarter(args.end_quarter)
+        except ValueError as e:
+            raise UsageError(f"--end-quarter: {e}") from None
+    if args.partners < 1 or args.quarters < 1:
+        raise UsageError("--partners and --quarters must be at least 1")
+    say = _progress(time.perf_counter())
+    with tempfile.TemporaryDirectory(prefix="channel-demo-") as tmp:
+        say(f"generating {args.partners:,} partners x {args.quarters} quarters (seed {args.seed})")
+        demo.generate(
+            Path(tmp),
+            partners=args.partners,
+            quarters=args.quarters,
+            end_quarter=args.end_quarter,
+            seed=args.seed,
+            fiscal_year_start_month=settings.fiscal_year_start_month,
+            progress=say,
+        )
+        summary = load(tmp, args.db, settings, progress=say)
+    print(summary.report())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from channel.runner import run
+
+    db = args.db
+    quarters = run("as_of_quarters", db=db)["fiscal_quarter"].to_list()
+    if args.as_of is not None and args.as_of not in quarters:
+        shown = ", ".join(quarters[:12]) + (" …" if len(quarters) > 12 else "")
+        raise UsageError(f"--as-of {args.as_of!r} is not a quarter in the database ({shown})")
+    options = run("filter_options", db=db)
+    params: dict[str, object] = {"as_of": args.as_of}
+    for name in FILTERS:
+        chosen = getattr(args, name)
+        if chosen:
+            known = options.filter(options["filter"] == name)["value"].to_list()
+            unknown = [v for v in chosen if v not in known]
+            if unknown:
+                flag = "--" + name.replace("_", "-")
+                raise UsageError(
+                    f"{flag}: unknown value {unknown[0]!r}; known values: {', '.join(known)}"
+                )
+        params[name] = chosen or None
+    frame = run(args.what, db=db, **params)
+    out = args.output
+    if args.format == "csv":
+        if out is None:
+            sys.stdout.write(frame.write_csv())
+        else:
+            frame.write_csv(out)
+    elif args.format == "parquet":
+        if out is None:
+            buffer = io.BytesIO()
+            frame.write_parquet(buffer)
+            sys.stdout.buffer.write(buffer.getvalue())
+        else:
+            frame.write_parquet(out)
+    else:
+        target = out if out is not None else io.BytesIO()
+        frame.write_excel(target, worksheet=args.what, autofit=True)
+        if out is None:
+            sys.stdout.buffer.write(target.getvalue())
+    if out is not None:
+        print(f"wrote {frame.height:,} rows to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    from channel.contract import TABLES
+
+    folder = Path(args.folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in TABLES:
+        path = folder / f"{table.name}.csv"
+        header = ",".join(c.name for c in table.columns)
+        example = ",".join(_csv_cell(c.example) for c in table.columns)
+        path.write_text(f"{header}\n{example}\n", encoding="utf-8")
+        print(f"wrote {path}")
+    return 0
+
+
+def _csv_cell(value: str) -> str:
+    return f'"{value}"' if "," in value else value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m channel", description="Channel Lens: load CRM exports, export scorecards."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def db_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--db",
+            type=Path,
+            default=db_path(),
+            help="database file (default: $CHANNEL_DB or %(default)s)",
+        )
+
+    def settings_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--settings",
+            type=Path,
+            default=None,
+            help="settings TOML (default: $CHANNEL_SETTINGS or channel.toml)",
+        )
+
+    p = sub.add_parser("load", help="validate a folder of contract files and rebuild the database")
+    p.add_argument(
+        "source", type=Path, help="folder with partners, targets, deals (.csv or .parquet) …"
+    )
+    db_option(p)
+    settings_option(p)
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("demo", help="generate realistic demo data and load it")
+    p.add_argument("--partners", type=int, default=2000)
+    p.add_argument("--quarters", type=int, default=12)
+    p.add_argument(
+        "--end-quarter", default=None, help="YYYY-Qn (default: the last complete quarter)"
+    )
+    p.add_argument("--seed", type=int, default=7)
+    db_option(p)
+    settings_option(p)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("export", help="export a table, e.g. the partner scorecard")
+    p.add_argument("what", choices=["scorecard"])
+    db_option(p)
+    p.add_argument(
+        "--as-of", default=None, help="YYYY-Qn (default: the latest quarter with targets)"
+    )
+    for name in FILTERS:
+        p.add_argument(
+            "--" + name.replace("_", "-"),
+            action="append",
+            default=[],
+            metavar=name.upper(),
+            help="repeat for several values (any of them)",
+        )
+    p.add_argument("--format", choices=["csv", "parquet", "xlsx"], default="csv")
+    p.add_argument("-o", "--output", type=Path, default=None, help="file (default: stdout)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("templates", help="write an example CSV per contract file")
+    p.add_argument("folder", nargs="?", default="data/templates")
+    p.set_defaults(func=cmd_templates)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from channel.loader import LoadError
+    from channel.runner import DatabaseError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except LoadError as e:
+        print(e.report(), file=sys.stderr)
+        return 1
+    except (DatabaseError, SettingsError, UsageError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2 if isinstance(e, UsageError) else 1
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,59 @@
+"""What each number means, in words, for the help tooltips next to it.
+
+The numbers themselves are defined once, in ``queries/``; this text explains those definitions
+and names the query. ``tests/test_definitions.py`` checks that every entry names a real query.
+"""
+
+from __future__ import annotations
+
+DEFINITIONS: dict[str, tuple[str, str]] = {
+    # key: (text, query that computes it)
+    "revenue_t4q": (
+        "Sum of won deal amounts closed in the as-of fiscal quarter and the three before it. "
+        "Lost and open deals never count. The change compares with the four quarters before.",
+        "overview_kpis",
+    ),
+    "active_partners": (
+        "Partners that pass the filters and closed at least one won deal in the trailing four "
+        "quarters, out of all partners that pass the filters.",
+        "overview_kpis",
+    ),
+    "attainment_asof": (
+        "Won revenue in the as-of quarter divided by target, over partners with a target above "
+        "zero in that quarter. Exactly at target is 100% (a hit).",
+        "overview_kpis",
+    ),
+    "status": (
+        "Replacement review: missed {replace_review_missed} or more of the last 8 quarters. "
+        "At risk: {at_risk_streak}+ missed quarters in a row. Watch: {watch_streak} in a row. "
+        "A quarter is missed when attainment is below {miss_below_pct}; quarters without a "
+        "target are skipped.",
+        "overview_kpis",
+    ),
+    "top20_share": (
+        "Share of trailing-four-quarter revenue held by the top 20% of partners (ranked by "
+        "that revenue). Above 80% means a few partners carry the channel.",
+        "overview_kpis",
+    ),
+    "earned_tier": (
+        "The tier a partner's trailing-four-quarter won revenue earns: Platinum from "
+        "{platinum}, Gold from {gold}, Silver from {silver}, otherwise Registered.",
+        "scorecard",
+    ),
+}
+
+
+def explain(key: str, settings: dict | None = None, symbol: str = "$") -> str:
+    """The definition text for ``key`` with the database's settings filled in."""
+    text, query = DEFINITIONS[key]
+    s = settings or {}
+    values = {
+        "replace_review_missed": s.get("replace_review_missed", 6),
+        "at_risk_streak": s.get("at_risk_streak", 3),
+        "watch_streak": s.get("watch_streak", 2),
+        "miss_below_pct": f"{s.get('miss_below', 1.0) * 100:g}% of target",
+        "platinum": f"{symbol}{s.get('tier_floor_platinum', 5e6):,.0f}",
+        "gold": f"{symbol}{s.get('tier_floor_gold', 1e6):,.0f}",
+        "silver": f"{symbol}{s.get('tier_floor_silver', 2.5e5):,.0f}",
+    }
+    return text.format(**values) + f"  \nDefined in queries/{query}.sql."

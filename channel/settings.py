@@ -1,0 +1,115 @@
+"""Settings: a TOML file (``channel.toml`` at the repository root by default) plus ``CHANNEL_DB``.
+
+The file path comes from ``CHANNEL_SETTINGS`` when set. Every key is optional; a missing key keeps
+its default, an unknown key or a value of the wrong kind raises ``SettingsError`` naming the file
+and the key. The loader snapshots the settings into the database (table ``settings``), so that
+every page and export built on one database uses the same thresholds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SETTINGS_FILE = ROOT / "channel.toml"
+DEFAULT_DB = Path("data/channel.duckdb")
+
+TIERS = ("Platinum", "Gold", "Silver", "Registered")  # highest first
+STATUSES = ("ok", "watch", "at_risk", "replace_review")  # mildest first
+# missed_last_8 counts the 8 fiscal quarters ending at the as-of quarter (fixed: it is in the name).
+REVIEW_WINDOW = 8
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    fiscal_year_start_month: int = 1
+    tier_floor_platinum: float = 5_000_000.0
+    tier_floor_gold: float = 1_000_000.0
+    tier_floor_silver: float = 250_000.0
+    miss_below: float = 1.0
+    watch_streak: int = 2
+    at_risk_streak: int = 3
+    replace_review_missed: int = 6  # of the last REVIEW_WINDOW quarters
+    currency_symbol: str = "$"  # display only
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.fiscal_year_start_month <= 12:
+            raise SettingsError("fiscal_year_start_month must be between 1 and 12")
+        if not (self.tier_floor_platinum >= self.tier_floor_gold >= self.tier_floor_silver >= 0):
+            raise SettingsError("tier floors must satisfy Platinum >= Gold >= Silver >= 0")
+        if self.miss_below < 0:
+            raise SettingsError("miss_below must be >= 0")
+        if not 1 <= self.watch_streak <= self.at_risk_streak:
+            raise SettingsError("need 1 <= watch_streak <= at_risk_streak")
+        if not 1 <= self.replace_review_missed <= REVIEW_WINDOW:
+            raise SettingsError(f"need 1 <= replace_review_missed <= {REVIEW_WINDOW}")
+
+    def as_params(self) -> dict[str, float | int]:
+        """The settings as SQL parameters (``$miss_below`` and so on)."""
+        return dataclasses.asdict(self)
+
+
+# TOML layout -> field name. Top-level keys map to themselves; [tier_floors] keys are tier names.
+_TIER_KEYS = {
+    "platinum": "tier_floor_platinum",
+    "gold": "tier_floor_gold",
+    "silver": "tier_floor_silver",
+}
+
+
+def load_settings(path: str | os.PathLike | None = None) -> Settings:
+    """Read the settings file (``path``, else ``$CHANNEL_SETTINGS``, else ``channel.toml``).
+
+    A missing default file means all defaults; a missing file that was named explicitly is an error.
+    """
+    explicit = path is not None or "CHANNEL_SETTINGS" in os.environ
+    file = Path(path or os.environ.get("CHANNEL_SETTINGS") or DEFAULT_SETTINGS_FILE)
+    if not file.exists():
+        if explicit:
+            raise SettingsError(f"{file}: settings file not found")
+        return Settings()
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise SettingsError(f"{file}: not valid TOML: {e}") from None
+    fields = {f.name: f for f in dataclasses.fields(Settings)}
+    values: dict[str, object] = {}
+    for key, value in raw.items():
+        if key == "tier_floors" and isinstance(value, dict):
+            for tier, floor in value.items():
+                name = _TIER_KEYS.get(tier.lower())
+                if name is None:
+                    raise SettingsError(f"{file}: [tier_floors] {tier}: unknown tier")
+                values[name] = floor
+        elif key in fields and not key.startswith("tier_floor_"):
+            values[key] = value
+        else:
+            raise SettingsError(f"{file}: {key}: unknown setting")
+    for name, value in values.items():
+        kind = fields[name].type
+        if kind == "str":
+            ok = isinstance(value, str) and len(value) <= 5
+        elif kind == "int":
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not ok:
+            expected = "a short text" if kind == "str" else f"a number ({kind})"
+            raise SettingsError(f"{file}: {name} = {value!r}: expected {expected}")
+        values[name] = float(value) if kind == "float" else value
+    try:
+        return Settings(**values)
+    except SettingsError as e:
+        raise SettingsError(f"{file}: {e}") from None
+
+
+def db_path() -> Path:
+    """The database the app and the CLI use by default: ``$CHANNEL_DB`` or data/channel.duckdb."""
+    return Path(os.environ.get("CHANNEL_DB") or DEFAULT_DB)

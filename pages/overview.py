@@ -1,0 +1,146 @@
+"""Overview: the Monday-morning view for sales leadership."""
+
+import polars as pl
+import streamlit as st
+
+from channel import charts
+from channel.definitions import explain
+from channel.ui import currency, db_settings, download_csv, page_header, partners_match, query
+
+ATTENTION_ROWS = 15
+TREND_QUARTERS = 8
+
+filters = page_header(
+    "Channel overview",
+    "Revenue, attainment and the partners that need attention, for the partners in the filters.",
+)
+if not partners_match(filters):
+    st.stop()
+
+params = filters.params()
+symbol = currency()
+settings = db_settings()
+kpis = query("overview_kpis", **params).row(0, named=True)
+
+# --- KPI cards ---------------------------------------------------------------------------------
+c1, c2, c3, c4 = st.columns(4)
+prev = kpis["revenue_prev4q"]
+delta = None
+if prev:
+    change = kpis["revenue_t4q"] / prev - 1
+    delta = f"{charts.pct(change)} vs previous four quarters"
+c1.metric(
+    "Channel revenue, trailing 4 quarters",
+    charts.money(kpis["revenue_t4q"], symbol),
+    delta=delta,
+    help=explain("revenue_t4q", settings, symbol),
+    border=True,
+)
+c2.metric(
+    "Active partners",
+    f"{kpis['active_partners']:,}",
+    delta=f"of {kpis['partners']:,} in scope",
+    delta_color="off",
+    help=explain("active_partners", settings, symbol),
+    border=True,
+)
+c3.metric(
+    f"Attainment, {filters.as_of}",
+    charts.pct(kpis["attainment_asof"]),
+    delta=(
+        f"{charts.money(kpis['revenue_asof'], symbol)} of "
+        f"{charts.money(kpis['target_asof'], symbol)} target"
+        if kpis["target_asof"]
+        else "no targets this quarter"
+    ),
+    delta_color="off",
+    help=explain("attainment_asof", settings, symbol),
+    border=True,
+)
+c4.metric(
+    "Revenue held by the top 20% of partners",
+    charts.pct(kpis["top20_share"]),
+    help=explain("top20_share", settings, symbol),
+    border=True,
+)
+
+s1, s2, s3 = st.columns(3)
+for column, key, label in (
+    (s1, "watch", "Partners on watch"),
+    (s2, "at_risk", "Partners at risk"),
+    (s3, "replace_review", "Partners for replacement review"),
+):
+    share = kpis[key] / kpis["partners"] if kpis["partners"] else None
+    column.metric(
+        label,
+        f"{kpis[key]:,}",
+        delta=f"{charts.pct(share)} of partners in scope",
+        delta_color="off",
+        help=explain("status", settings, symbol),
+        border=True,
+    )
+
+# --- Charts ------------------------------------------------------------------------------------
+left, right = st.columns(2)
+trend = query("revenue_by_quarter", quarters=TREND_QUARTERS, **params)
+with left:
+    if trend.height:
+        st.plotly_chart(charts.revenue_vs_target(trend, symbol), key="revenue_vs_target")
+    else:
+        st.info("No quarters with data up to this as-of quarter.")
+mix = query("revenue_by_segment_tier", **params)
+with right:
+    st.plotly_chart(charts.revenue_by_segment_tier(mix, symbol), key="segment_tier")
+
+# --- Attention list ----------------------------------------------------------------------------
+st.subheader("Partners that most need attention")
+st.caption(
+    "Not OK as of the as-of quarter: replacement review first, then at risk, then watch; "
+    "within each, the largest trailing-four-quarter revenue first. "
+    + explain("status", settings, symbol).split("  \n")[0]
+)
+attention = query("attention_list", limit=ATTENTION_ROWS, **params)
+if attention.height == 0:
+    st.success("Every partner in scope is OK as of this quarter.")
+else:
+    shown = attention.with_columns(
+        pl.col("status").replace_strict(charts.STATUS_LABELS).alias("status")
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "partner_id": st.column_config.TextColumn("Partner ID"),
+            "partner_name": st.column_config.TextColumn("Partner"),
+            "segment": "Segment",
+            "partner_manager": "Partner manager",
+            "program_tier": "Program tier",
+            "earned_tier": st.column_config.TextColumn(
+                "Earned tier", help=explain("earned_tier", settings, symbol)
+            ),
+            "status": "Status",
+            "missed_streak": st.column_config.NumberColumn(
+                "Missed in a row", help="Consecutive missed quarters up to the as-of quarter"
+            ),
+            "missed_last_8": st.column_config.NumberColumn(
+                "Missed of last 8", help="Missed quarters among the 8 ending at the as-of quarter"
+            ),
+            "attainment": st.column_config.NumberColumn(
+                f"Attainment {filters.as_of}", format="percent"
+            ),
+            "revenue_t4q": st.column_config.NumberColumn(
+                f"Revenue T4Q ({symbol})", format="compact"
+            ),
+        },
+    )
+    total = kpis["watch"] + kpis["at_risk"] + kpis["replace_review"]
+    st.caption(f"Showing {attention.height:,} of {total:,} partners that are not OK.")
+    download_csv(attention, f"attention_{filters.as_of}.csv", key="attention_csv")
+
+scorecard = query("scorecard", **params)
+st.caption(
+    f"The full partner scorecard for these filters ({scorecard.height:,} partners) is the same "
+    "table that `python -m channel export scorecard` writes."
+)
+download_csv(scorecard, f"scorecard_{filters.as_of}.csv", key="scorecard_csv")

@@ -1,0 +1,128 @@
+-- partner_quarter: one row per partner and fiscal quarter of the grid (every partner, every
+-- quarter). The quarter doubles as the as-of quarter: the trailing columns look back from it and
+-- never forward, so "the scorecard as of Q" is `where quarter_idx = Q`.
+-- This file is the single definition of the KPIs (README "KPI definitions").
+-- Params: $miss_below, $watch_streak, $at_risk_streak, $replace_review_missed,
+--         $tier_floor_platinum, $tier_floor_gold, $tier_floor_silver.
+create table partner_quarter as
+with deal_facts as (
+    select
+        partner_id,
+        quarter_idx,
+        sum(amount) filter (where status = 'won') as revenue,
+        count(*) filter (where status = 'won') as won_deals,
+        count(*) filter (where status = 'lost') as lost_deals,
+        count(*) filter (where status = 'open') as open_deals,
+        sum(amount) filter (where status = 'open') as open_amount,
+        median(cycle_days) filter (where status = 'won') as cycle_days_median
+    from deals
+    group by all
+),
+
+quarterly as (
+    select
+        p.partner_id,
+        q.quarter_idx,
+        q.fiscal_quarter,
+        q.fiscal_year,
+        coalesce(d.revenue, 0) as revenue,
+        coalesce(d.won_deals, 0) as won_deals,
+        coalesce(d.lost_deals, 0) as lost_deals,
+        coalesce(d.open_deals, 0) as open_deals,
+        coalesce(d.open_amount, 0) as open_amount,
+        d.cycle_days_median,
+        t.target_amount,
+        -- a quarter with no target, or a zero target, has no attainment: neither hit nor missed
+        case when t.target_amount > 0 then coalesce(d.revenue, 0) / t.target_amount end as attainment
+    from partners as p
+    cross join quarters as q
+    left join deal_facts as d on d.partner_id = p.partner_id and d.quarter_idx = q.quarter_idx
+    left join targets as t on t.partner_id = p.partner_id and t.quarter_idx = q.quarter_idx
+),
+
+flagged as (
+    select
+        *,
+        attainment < $miss_below as is_missed  -- exactly at target is a hit; null = no target
+    from quarterly
+),
+
+trailing_facts as (
+    select
+        *,
+        sum(revenue) over last_4 as revenue_t4q,
+        sum(won_deals) over last_4 as won_deals_t4q,
+        sum(revenue) over (
+            partition by partner_id order by quarter_idx rows between 7 preceding and 4 preceding
+        ) as revenue_prev4q,
+        count(*) over (
+            partition by partner_id order by quarter_idx rows between 7 preceding and 4 preceding
+        ) as prev4q_quarters,
+        count_if(is_missed) over (
+            partition by partner_id order by quarter_idx rows between 7 preceding and current row
+        ) as missed_last_8,
+        count_if(is_missed is not null) over (
+            partition by partner_id order by quarter_idx rows between 7 preceding and current row
+        ) as targeted_last_8,
+        -- every hit starts a new run; quarters without a target belong to the run they sit in
+        count_if(not is_missed) over (
+            partition by partner_id order by quarter_idx rows unbounded preceding
+        ) as hit_run
+    from flagged
+    window last_4 as (
+        partition by partner_id order by quarter_idx rows between 3 preceding and current row
+    )
+),
+
+streaks as (
+    select
+        *,
+        count_if(is_missed) over (
+            partition by partner_id, hit_run order by quarter_idx rows unbounded preceding
+        ) as missed_streak
+    from trailing_facts
+),
+
+final as (
+    select
+        s.partner_id,
+        s.quarter_idx,
+        s.fiscal_quarter,
+        s.fiscal_year,
+        -- the quarter itself
+        s.revenue,
+        s.won_deals::integer as won_deals,
+        s.lost_deals,
+        s.open_deals,
+        s.open_amount,
+        s.cycle_days_median,
+        s.target_amount,
+        s.attainment,
+        s.is_missed,
+        -- trailing, as of this quarter
+        s.revenue_t4q,
+        s.won_deals_t4q::integer as won_deals_t4q,
+        case when s.prev4q_quarters = 4 then s.revenue_prev4q end as revenue_prev4q,
+        -- count_if over a window of nulls (no targeted quarter) is null: that is zero misses
+        coalesce(s.missed_streak, 0)::integer as missed_streak,
+        coalesce(s.missed_last_8, 0)::integer as missed_last_8,
+        coalesce(s.targeted_last_8, 0)::integer as targeted_last_8,
+        case
+            when s.revenue_t4q >= $tier_floor_platinum then 'Platinum'
+            when s.revenue_t4q >= $tier_floor_gold then 'Gold'
+            when s.revenue_t4q >= $tier_floor_silver then 'Silver'
+            else 'Registered'
+        end as earned_tier,
+        a.alignment_score,
+        case
+            when coalesce(s.missed_last_8, 0) >= $replace_review_missed then 'replace_review'
+            when coalesce(s.missed_streak, 0) >= $at_risk_streak then 'at_risk'
+            when coalesce(s.missed_streak, 0) >= $watch_streak then 'watch'
+            else 'ok'
+        end as status
+    from streaks as s
+    left join partner_alignment as a on a.partner_id = s.partner_id and a.quarter_idx = s.quarter_idx
+)
+
+select * from final
+order by quarter_idx, partner_id

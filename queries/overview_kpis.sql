@@ -1,0 +1,68 @@
+-- Overview KPI cards: one row for the partners that pass the filters, as of $as_of.
+-- Params: $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager.
+--   partners            partners that pass the filters
+--   active_partners     of those, partners with at least one won deal in the trailing four quarters
+--   revenue_t4q         won revenue, the as-of quarter and the three before it
+--   revenue_prev4q      won revenue in the four quarters before those (null when the data does
+--                       not reach that far back)
+--   revenue_asof, target_asof: the as-of quarter, over partners with a target > 0 in it
+--   attainment_asof     revenue_asof / target_asof (a fraction)
+--   watch, at_risk, replace_review: partners per status
+--   top20_share         share of revenue_t4q held by the top 20% of partners (ceil(20% of partners),
+--                       ranked by revenue_t4q)
+with scoped as (
+    select pq.*
+    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+    join partner_quarter as pq
+        on pq.partner_id = p.partner_id and pq.quarter_idx = as_of_idx($as_of)
+),
+
+ranked as (
+    select
+        revenue_t4q,
+        row_number() over (order by revenue_t4q desc, partner_id) as revenue_rank,
+        count(*) over () as partner_count
+    from scoped
+),
+
+concentration as (
+    select
+        sum(revenue_t4q) filter (where revenue_rank <= ceil(partner_count * 0.2))
+        / nullif(sum(revenue_t4q), 0) as top20_share
+    from ranked
+),
+
+prev_reach as (
+    -- the previous four quarters are only comparable when the data covers all of them
+    select count(*) = 4 as is_covered
+    from quarters
+    where quarter_idx between as_of_idx($as_of) - 7 and as_of_idx($as_of) - 4
+),
+
+totals as (
+    select
+        count(*) as partners,
+        count(*) filter (where won_deals_t4q > 0) as active_partners,
+        coalesce(sum(revenue_t4q), 0) as revenue_t4q,
+        sum(revenue_prev4q) as revenue_prev4q,
+        coalesce(sum(revenue) filter (where target_amount > 0), 0) as revenue_asof,
+        sum(target_amount) filter (where target_amount > 0) as target_asof,
+        count(*) filter (where status = 'watch') as watch,
+        count(*) filter (where status = 'at_risk') as at_risk,
+        count(*) filter (where status = 'replace_review') as replace_review
+    from scoped
+)
+
+select
+    t.partners,
+    t.active_partners,
+    t.revenue_t4q,
+    case when r.is_covered then t.revenue_prev4q end as revenue_prev4q,
+    t.revenue_asof,
+    t.target_asof,
+    t.revenue_asof / t.target_asof as attainment_asof,
+    t.watch,
+    t.at_risk,
+    t.replace_review,
+    c.top20_share
+from totals as t, concentration as c, prev_reach as r

@@ -1,0 +1,25 @@
+-- Partner scorecard: one row per partner that passes the filters, as of $as_of.
+-- Params: $as_of ('YYYY-Qn', null = default as-of), $segment, $region, $partner_type,
+--         $program_tier, $partner_manager (lists of allowed values, null = all).
+-- Grain and columns are the CLI export's contract (README "Scorecard export"). KPIs come from
+-- partner_quarter (queries/build/40_partner_quarter.sql); nothing is recomputed here.
+select
+    p.partner_id,
+    p.partner_name,
+    p.segment,
+    p.region,
+    p.partner_type,
+    p.program_tier,
+    p.partner_manager,
+    pq.earned_tier,
+    pq.revenue_t4q,
+    pq.won_deals_t4q,
+    pq.attainment,
+    pq.missed_streak,
+    pq.missed_last_8,
+    pq.alignment_score,
+    pq.status
+from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+join partner_quarter as pq
+    on pq.partner_id = p.partner_id and pq.quarter_idx = as_of_idx($as_of)
+order by pq.revenue_t4q desc, p.partner_id

@@ -1,0 +1,189 @@
+"""A real browser against a real server: Debian's Chromium driven by Playwright.
+
+Starts ``streamlit run app.py`` on a free port over the tiny hand-built database, opens every
+page, checks that each draws without an exception and that its charts render, changes a filter
+and checks that the URL and the numbers follow, then reopens that URL in a fresh page and checks
+the view is the same. Screenshots go to tests/screenshots/ (git-ignored).
+
+Without Chromium this skips with install instructions; in CI (CI=true) a skip is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# (url path, a heading the page must show)
+PAGES = [("", "Channel overview"), ("overview", "Channel overview")]
+
+pytestmark = pytest.mark.browser
+
+
+def _require_chromium() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    message = (
+        f"Chromium not found at {CHROMIUM}: install it with `sudo apt-get install -y chromium` "
+        "(Debian's package; `playwright install` cannot download browsers here)."
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail("browser tests are required in CI: " + message)
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tiny_db):
+    _require_chromium()
+    port = _free_port()
+    env = {**os.environ, "CHANNEL_DB": str(tiny_db)}
+    log = open(SHOTS.parent / ".server.log", "w") if SHOTS.parent.exists() else subprocess.DEVNULL
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.read().decode().strip() == "ok":
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"streamlit did not start on {url}")
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _settle(page) -> None:
+    """Wait until the script finished this run (stApp reports notRunning)."""
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']",
+        state="attached",
+        timeout=30_000,
+    )
+    page.wait_for_timeout(300)
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']",
+        state="attached",
+        timeout=30_000,
+    )
+
+
+def _metrics(page) -> dict[str, str]:
+    labels = page.locator("[data-testid='stMetricLabel']").all_inner_texts()
+    values = page.locator("[data-testid='stMetricValue']").all_inner_texts()
+    return dict(zip([x.strip() for x in labels], [v.strip() for v in values], strict=True))
+
+
+@pytest.mark.parametrize(("path", "heading"), PAGES)
+def test_every_page_draws(browser, server, path, heading):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/{path}")
+    _settle(page)
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=15_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    charts = page.locator(".js-plotly-plot")
+    charts.first.wait_for(timeout=15_000)
+    assert charts.count() >= 2
+    # a drawn Plotly chart has at least one trace group with marks
+    assert page.locator(".js-plotly-plot .plot .trace").count() > 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{path or 'home'}.png"), full_page=True)
+    page.close()
+
+
+def test_filter_follows_url_and_link_reproduces_view(browser, server):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server + "/")
+    _settle(page)
+    before = _metrics(page)
+    page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first.click()
+    page.get_by_role("option", name="Enterprise", exact=True).click()
+    page.keyboard.press("Escape")
+    page.wait_for_url(re.compile(r"segment=Enterprise"), timeout=15_000)
+    _settle(page)
+    after = _metrics(page)
+    assert after != before, "the numbers did not follow the segment filter"
+    assert page.locator("[data-testid='stException']").count() == 0
+    shared = page.url
+    page.screenshot(path=str(SHOTS / "filtered.png"), full_page=True)
+
+    fresh = browser.new_page(viewport={"width": 1400, "height": 1000})
+    fresh.goto(shared)
+    _settle(fresh)
+    assert _metrics(fresh) == after
+    assert "segment=Enterprise" in fresh.url
+    page.close()
+    fresh.close()
+
+
+def test_hostile_url_shows_notice_not_traceback(browser, server):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server + "/?segment=%27%20OR%201%3D1%20--&as_of=2025-Q9&region=" + "x" * 5000)
+    _settle(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.get_by_text("Ignored unknown segment").count() == 1
+    assert page.locator(".js-plotly-plot").count() >= 2
+    page.close()
