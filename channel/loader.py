@@ -216,7 +216,12 @@ def _read_csv(table: Table, path: Path, out: _Collector) -> Source | None:
     delimiter = (
         ";" if _count_outside_quotes(first, ";") > _count_outside_quotes(first, ",") else ","
     )
-    header = next(csv.reader([first.rstrip("\r")], delimiter=delimiter))
+    try:
+        header = next(csv.reader([first.rstrip("\r")], delimiter=delimiter))
+    except csv.Error as e:
+        reason = f"the header line cannot be read ({e}); end lines with LF or CRLF"
+        out.add(Problem(path.name, 1, None, None, reason))
+        return None
     names = [h.strip().lower() for h in header]
     if not _check_header(table, path.name, names, out, "line"):
         return None
@@ -246,6 +251,8 @@ def _read_csv(table: Table, path: Path, out: _Collector) -> Source | None:
         return [starts[r] if r < len(starts) else r + 2 for r in rows]
 
     keep = [c.name for c in table.columns if c.name in names]
+    cells = [pl.col(c).str.strip_chars().fill_null("") == "" for c in frame.columns if c != ROW]
+    frame = frame.filter(~pl.all_horizontal(cells))  # blank lines; ROW keeps line numbers
     return Source(table, path, frame.select(ROW, *keep), line_of, "line")
 
 
@@ -261,12 +268,16 @@ def _count_outside_quotes(line: str, char: str) -> int:
 
 def _record_start_lines(text: str, delimiter: str) -> list[int]:
     """Physical line (1-based) on which each data record starts; only used to report problems."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    next(reader, None)
-    starts, line = [], reader.line_num + 1
-    for _ in reader:
-        starts.append(line)
-        line = reader.line_num + 1
+    limit = csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        next(reader, None)
+        starts, line = [], reader.line_num + 1
+        for _ in reader:
+            starts.append(line)
+            line = reader.line_num + 1
+    finally:
+        csv.field_size_limit(limit)
     return starts
 
 
@@ -438,15 +449,20 @@ def _validate(src: Source, out: _Collector) -> pl.DataFrame:
             continue
         raw = frame[col.name]
         values, bad, reason = _parse(col, raw)
-        view = pl.DataFrame({ROW: frame[ROW], col.name: raw.cast(pl.String, strict=False)})
-        out.add_rows(src, view.filter(bad), col.name, reason)
-        empty = values.is_null() & ~bad
+        _report(src, out, raw, bad, reason)
         if col.required:
-            out.add_rows(src, view.filter(empty), col.name, "required value is empty")
+            _report(src, out, raw, values.is_null() & ~bad, "required value is empty")
         elif col.default is not None:
             values = values.fill_null(col.default)
         columns.append(values.cast(_dtype(col)))
     return pl.DataFrame(columns)
+
+
+def _report(src: Source, out: _Collector, raw: pl.Series, mask: pl.Series, reason: str) -> None:
+    """Report the rows under ``mask``; the text view is built only when there are some."""
+    if mask.any():
+        rows = pl.DataFrame({ROW: src.frame[ROW], raw.name: raw}).filter(mask)
+        out.add_rows(src, rows.with_columns(pl.col(raw.name).cast(pl.String)), raw.name, reason)
 
 
 def _dtype(col: Column) -> pl.DataType:
@@ -463,9 +479,14 @@ def _check_unique(src: Source, typed: pl.DataFrame, out: _Collector) -> None:
     keys = list(src.table.unique)
     if not keys or typed.height == 0:
         return
-    complete = typed.drop_nulls(keys)
-    first = complete.group_by(keys).agg(pl.col(ROW).min().alias("_first"))
-    dups = complete.join(first, on=keys).filter(pl.col(ROW) != pl.col("_first")).sort(ROW)
+    # verticals match case-insensitively (values are already trimmed), so compare them that way
+    cmp = [f"_cmp_{k}" for k in keys]
+    complete = typed.drop_nulls(keys).with_columns(
+        (pl.col(k).str.to_lowercase() if k == "vertical" else pl.col(k)).alias(f"_cmp_{k}")
+        for k in keys
+    )
+    first = complete.group_by(cmp).agg(pl.col(ROW).min().alias("_first"))
+    dups = complete.join(first, on=cmp).filter(pl.col(ROW) != pl.col("_first")).sort(ROW)
     if dups.height == 0:
         return
     label = keys[-1] if len(keys) == 1 else keys[-1]
@@ -688,10 +709,17 @@ def _build(
             execute_file(con, sql_file, params)
             say(f"built {sql_file.stem} ({time.perf_counter() - t0:.1f} s)")
         warnings = []
-        dropped = _scalar(con, "select count(*) from deals anti join quarters using (quarter_idx)")
+        dropped = _scalar(
+            con,
+            "select count(*) from deals anti join quarters using (quarter_idx)"
+            " where status <> 'open'",
+        )
         if dropped:
             kept = _scalar(con, "select count(*) from quarters")
-            warnings.append(f"{dropped:,} deals fall outside the {kept} quarters kept for facts")
+            warnings.append(
+                f"{dropped:,} won or lost deals fall before the {kept} quarters kept for "
+                "quarterly facts (the last 40 quarters with data)"
+            )
         for table in TABLES:
             con.sql(f"drop table stage_{table.name}")
         present = [t.name for t in TABLES if frames[t.name].height > 0]

@@ -188,9 +188,11 @@ def partners_match(filters: Filters) -> bool:
     return True
 
 
-def download_csv(frame: pl.DataFrame, file_name: str, key: str) -> None:
+def download_csv(
+    frame: pl.DataFrame, file_name: str, key: str, label: str = "Download CSV"
+) -> None:
     st.download_button(
-        "Download CSV",
+        label,
         frame.write_csv().encode("utf-8"),
         file_name=file_name,
         mime="text/csv",

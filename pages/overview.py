@@ -23,16 +23,14 @@ settings = db_settings()
 kpis = query("overview_kpis", **params).row(0, named=True)
 
 # --- KPI cards ---------------------------------------------------------------------------------
+trend = query("revenue_by_quarter", quarters=TREND_QUARTERS, **params)
 c1, c2, c3, c4 = st.columns(4)
 prev = kpis["revenue_prev4q"]
-delta = None
-if prev:
-    change = kpis["revenue_t4q"] / prev - 1
-    delta = f"{charts.pct(change)} vs previous four quarters"
 c1.metric(
-    "Channel revenue, trailing 4 quarters",
+    "Revenue, last 4 quarters",
     charts.money(kpis["revenue_t4q"], symbol),
-    delta=delta,
+    delta=charts.pct(kpis["revenue_t4q"] / prev - 1) if prev else None,
+    delta_description="vs the 4 quarters before" if prev else None,
     help=explain("revenue_t4q", settings, symbol),
     border=True,
 )
@@ -41,11 +39,12 @@ c2.metric(
     f"{kpis['active_partners']:,}",
     delta=f"of {kpis['partners']:,} in scope",
     delta_color="off",
+    delta_arrow="off",
     help=explain("active_partners", settings, symbol),
     border=True,
 )
 c3.metric(
-    f"Attainment, {filters.as_of}",
+    f"Attainment {filters.as_of}",
     charts.pct(kpis["attainment_asof"]),
     delta=(
         f"{charts.money(kpis['revenue_asof'], symbol)} of "
@@ -54,12 +53,16 @@ c3.metric(
         else "no targets this quarter"
     ),
     delta_color="off",
+    delta_arrow="off",
     help=explain("attainment_asof", settings, symbol),
     border=True,
 )
 c4.metric(
-    "Revenue held by the top 20% of partners",
+    "Top-20% revenue share",
     charts.pct(kpis["top20_share"]),
+    delta="of revenue, last 4 quarters",
+    delta_color="off",
+    delta_arrow="off",
     help=explain("top20_share", settings, symbol),
     border=True,
 )
@@ -68,7 +71,7 @@ s1, s2, s3 = st.columns(3)
 for column, key, label in (
     (s1, "watch", "Partners on watch"),
     (s2, "at_risk", "Partners at risk"),
-    (s3, "replace_review", "Partners for replacement review"),
+    (s3, "replace_review", "Replacement review"),
 ):
     share = kpis[key] / kpis["partners"] if kpis["partners"] else None
     column.metric(
@@ -76,13 +79,13 @@ for column, key, label in (
         f"{kpis[key]:,}",
         delta=f"{charts.pct(share)} of partners in scope",
         delta_color="off",
+        delta_arrow="off",
         help=explain("status", settings, symbol),
         border=True,
     )
 
 # --- Charts ------------------------------------------------------------------------------------
 left, right = st.columns(2)
-trend = query("revenue_by_quarter", quarters=TREND_QUARTERS, **params)
 with left:
     if trend.height:
         st.plotly_chart(charts.revenue_vs_target(trend, symbol), key="revenue_vs_target")
@@ -109,10 +112,11 @@ else:
     st.dataframe(
         shown,
         hide_index=True,
+        column_order=[c for c in shown.columns if c not in ("partner_id", "segment")],
         width="stretch",
         column_config={
-            "partner_id": st.column_config.TextColumn("Partner ID"),
-            "partner_name": st.column_config.TextColumn("Partner"),
+            "partner_id": st.column_config.TextColumn("ID", width="small"),
+            "partner_name": st.column_config.TextColumn("Partner", width="medium"),
             "segment": "Segment",
             "partner_manager": "Partner manager",
             "program_tier": "Program tier",
@@ -121,16 +125,26 @@ else:
             ),
             "status": "Status",
             "missed_streak": st.column_config.NumberColumn(
-                "Missed in a row", help="Consecutive missed quarters up to the as-of quarter"
+                "Streak",
+                help="Consecutive missed quarters up to the as-of quarter",
+                width="small",
             ),
             "missed_last_8": st.column_config.NumberColumn(
-                "Missed of last 8", help="Missed quarters among the 8 ending at the as-of quarter"
+                "Missed/8",
+                help="Missed quarters among the 8 ending at the as-of quarter",
+                width="small",
             ),
             "attainment": st.column_config.NumberColumn(
-                f"Attainment {filters.as_of}", format="percent"
+                "Attainment",
+                help=f"Won revenue / target in {filters.as_of}; empty without a target",
+                format="percent",
+                width="small",
             ),
             "revenue_t4q": st.column_config.NumberColumn(
-                f"Revenue T4Q ({symbol})", format="compact"
+                f"Revenue 4Q ({symbol})",
+                help="Won revenue, the as-of quarter and the three before it",
+                format="compact",
+                width="small",
             ),
         },
     )
@@ -143,4 +157,9 @@ st.caption(
     f"The full partner scorecard for these filters ({scorecard.height:,} partners) is the same "
     "table that `python -m channel export scorecard` writes."
 )
-download_csv(scorecard, f"scorecard_{filters.as_of}.csv", key="scorecard_csv")
+download_csv(
+    scorecard,
+    f"scorecard_{filters.as_of}.csv",
+    key="scorecard_csv",
+    label="Download the full scorecard (CSV)",
+)

@@ -37,6 +37,7 @@ CHROMIUM_ARGS = [
 # (url path, a heading the page must show)
 PAGES = [("", "Channel overview"), ("overview", "Channel overview")]
 
+VIEWPORT = {"width": 1400, "height": 1700}
 pytestmark = pytest.mark.browser
 
 
@@ -131,6 +132,17 @@ def _settle(page) -> None:
     )
 
 
+def _metrics_when(page, condition, timeout: float = 20.0) -> dict[str, str]:
+    """The page's metrics once ``condition(metrics)`` holds on a finished run (or the last seen)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        _settle(page)
+        seen = _metrics(page)
+        if condition(seen) or time.monotonic() > deadline:
+            return seen
+        page.wait_for_timeout(250)
+
+
 def _metrics(page) -> dict[str, str]:
     labels = page.locator("[data-testid='stMetricLabel']").all_inner_texts()
     values = page.locator("[data-testid='stMetricValue']").all_inner_texts()
@@ -139,7 +151,7 @@ def _metrics(page) -> dict[str, str]:
 
 @pytest.mark.parametrize(("path", "heading"), PAGES)
 def test_every_page_draws(browser, server, path, heading):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport=VIEWPORT)
     page.goto(f"{server}/{path}")
     _settle(page)
     page.get_by_role("heading", name=heading).first.wait_for(timeout=15_000)
@@ -147,15 +159,16 @@ def test_every_page_draws(browser, server, path, heading):
     charts = page.locator(".js-plotly-plot")
     charts.first.wait_for(timeout=15_000)
     assert charts.count() >= 2
-    # a drawn Plotly chart has at least one trace group with marks
-    assert page.locator(".js-plotly-plot .plot .trace").count() > 0
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{path or 'home'}.png"), full_page=True)
+    # a drawn Plotly chart has trace groups with marks in it
+    page.locator(".js-plotly-plot g.trace").first.wait_for(timeout=15_000)
+    assert page.locator(".js-plotly-plot g.trace").count() >= 2
     page.close()
 
 
 def test_filter_follows_url_and_link_reproduces_view(browser, server):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport=VIEWPORT)
     page.goto(server + "/")
     _settle(page)
     before = _metrics(page)
@@ -163,24 +176,22 @@ def test_filter_follows_url_and_link_reproduces_view(browser, server):
     page.get_by_role("option", name="Enterprise", exact=True).click()
     page.keyboard.press("Escape")
     page.wait_for_url(re.compile(r"segment=Enterprise"), timeout=15_000)
-    _settle(page)
-    after = _metrics(page)
+    after = _metrics_when(page, lambda m: m != before)
     assert after != before, "the numbers did not follow the segment filter"
     assert page.locator("[data-testid='stException']").count() == 0
     shared = page.url
     page.screenshot(path=str(SHOTS / "filtered.png"), full_page=True)
 
-    fresh = browser.new_page(viewport={"width": 1400, "height": 1000})
+    fresh = browser.new_page(viewport=VIEWPORT)
     fresh.goto(shared)
-    _settle(fresh)
-    assert _metrics(fresh) == after
+    assert _metrics_when(fresh, lambda m: m == after) == after
     assert "segment=Enterprise" in fresh.url
     page.close()
     fresh.close()
 
 
 def test_hostile_url_shows_notice_not_traceback(browser, server):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport=VIEWPORT)
     page.goto(server + "/?segment=%27%20OR%201%3D1%20--&as_of=2025-Q9&region=" + "x" * 5000)
     _settle(page)
     assert page.locator("[data-testid='stException']").count() == 0

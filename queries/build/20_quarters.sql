@@ -1,10 +1,11 @@
 -- quarters: one row per fiscal quarter from the first to the last quarter that any target,
--- deal or investment falls in (at most the last 40 quarters, so one stray date cannot blow up
+-- closed (won or lost) deal or investment falls in; open deals carry an expected close date,
+-- which may lie in the future, so they do not stretch the grid (at most the last 40 quarters, so one stray date cannot blow up
 -- the partner x quarter grid).
 create table quarters as
 with used as (
     select quarter_idx from targets
-    union all select quarter_idx from deals
+    union all select quarter_idx from deals where status <> 'open'
     union all select quarter_idx from investments
 ),
 

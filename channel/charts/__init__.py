@@ -1,5 +1,8 @@
 """Pure chart builders: ``(pl.DataFrame, ...) -> go.Figure``. No Streamlit here.
 
+This module holds the shared theme and the Overview builders; each other page has its own
+module beside it (``channel.charts.tiers``, ...) built on the same theme.
+
 One theme for every page: a colour per earned/program tier, per status and per segment, and the
 same number formats. Tests check ``fig.data`` and ``fig.layout``.
 """
@@ -65,13 +68,23 @@ def pct(value: float | None, digits: int = 1) -> str:
     return f"{value * 100:,.{digits}f}%"
 
 
-def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, legend_title: str = "") -> None:
+def apply_layout(
+    fig: go.Figure, title: str, x_title: str, y_title: str, legend_title: str = ""
+) -> None:
+    """The house layout: title top-left, legend above the plot, axis titles with units."""
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        title={"text": title, "x": 0, "xanchor": "left", "y": 0.97, "font": {"size": 16}},
         font={"family": FONT, "size": 12},
         template="plotly_white",
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        legend={"title": {"text": legend_title}, "orientation": "h", "y": -0.18, "x": 0},
+        margin={"l": 10, "r": 10, "t": 80, "b": 10},
+        legend={
+            "title": {"text": legend_title},
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.0,
+            "xanchor": "left",
+            "x": 0,
+        },
         hoverlabel={"font": {"family": FONT}},
         height=380,
     )
@@ -104,7 +117,7 @@ def revenue_vs_target(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
         line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
         hovertemplate=f"%{{x}}<br>Target: {symbol}%{{y:,.0f}}<extra></extra>",
     )
-    _layout(
+    apply_layout(
         fig,
         "Won revenue against target, by fiscal quarter",
         "Fiscal quarter",
@@ -141,7 +154,7 @@ def revenue_by_segment_tier(frame: pl.DataFrame, symbol: str = "$") -> go.Figure
             hovertemplate=f"%{{x}} · {tier}<br>Revenue (T4Q): {symbol}%{{y:,.0f}}<br>"
             "Partners: %{customdata[0]:,}<br>Share of revenue: %{customdata[1]}<extra></extra>",
         )
-    _layout(
+    apply_layout(
         fig,
         "Revenue by segment and earned tier (trailing four quarters)",
         "Segment",
@@ -166,7 +179,7 @@ def status_counts(counts: dict[str, int]) -> go.Figure:
             showlegend=False,
         )
     )
-    _layout(fig, "Partners by status", "Partners", "")
+    apply_layout(fig, "Partners by status", "Partners", "")
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(height=260)
     return fig

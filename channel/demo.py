@@ -1,0 +1,781 @@
+"""Realistic, deterministic demo data written in the import contract (issue 2, section 6).
+
+``generate(out_dir, ...)`` writes the seven contract files as Parquet. Everything is drawn from one
+``numpy.random.default_rng(seed)`` and generated vectorised (numpy arrays of partners x quarters,
+then one array per deal); the only Python loops run over quarters, regions or segments.
+
+The model behind the numbers, so that the dashboard has something true to find:
+
+* **Partner size** is lognormal per segment (SMB smallest, Enterprise largest; Distributors and
+  Systems Integrators bigger), which puts roughly three quarters of the revenue in the top 20%
+  of partners. Each partner grows (or, for a few, declines) at its own yearly rate, with
+  fiscal-year-end seasonality and a persistent quarter-to-quarter wobble.
+* **Deals**: the count per quarter follows the partner's revenue divided by its typical deal size.
+  Deal size depends on the segment (SMB many small deals, Enterprise few large ones, Mixed a
+  blend) and grows slowly with partner size. Deals bunch towards the end of the quarter, and
+  bigger deals have longer sales cycles. About 15% of deals are lost; open deals sit in the last
+  quarter and the one after it.
+* **Targets** are set from past performance plus growth: last year's run rate for the same
+  quarter times an uplift of 5-20% fixed per partner and fiscal year. Partners grow ~27% a
+  year, so most hit often (about 70% of partner-quarters), but not always.
+* **Partner effects persist**: ~18% of partners dip for two or three quarters and recover;
+  ~3.5% miss chronically (performance far below a plan they used to meet); ~3% decline year
+  after year. About 10% joined during the window: no targets before they join, then a ramp.
+  A target row goes missing now and then, and some new partners get a zero first target.
+  ``program_tier`` comes from an earlier review of revenue, so decliners and chronic missers
+  hold a tier they no longer earn, and fast growers earn more than they hold.
+* **Verticals**: ~90% of partners declare a focus over 1-4 of ten verticals (in percent); deals
+  follow the partner's real mix two times in three and are random otherwise; ~3% have no
+  vertical. Vendor priorities shift between fiscal years (Healthcare up, Retail down, ...).
+* **Investments** (MDF, Enablement, Co-selling, Rebates) broadly follow revenue, but some small
+  partners get sizeable strategic MDF, and new partners get enablement before they sell.
+* **Contacts** grow with partner size; technical staff are certified more often, and how much a
+  partner invests in certification varies. Partner managers cover one region each and own
+  portfolios of very uneven size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from channel import fiscal
+
+# Tier floors on trailing-four-quarter won revenue (the settings defaults); the size model is
+# calibrated so that every earned tier is populated.
+TIER_FLOORS = (5_000_000.0, 1_000_000.0, 250_000.0)  # Platinum, Gold, Silver
+TIERS = ("Platinum", "Gold", "Silver", "Registered")
+
+SEGMENTS = ("SMB", "Midmarket", "Enterprise", "Mixed")
+SEGMENT_SHARE = (0.46, 0.26, 0.10, 0.18)
+# Median yearly revenue of a partner at the start of the window, and its spread (log scale).
+SEGMENT_YEARLY_MEDIAN = (65_000.0, 240_000.0, 900_000.0, 200_000.0)
+SEGMENT_SIZE_SIGMA = (1.1, 1.05, 1.05, 1.2)
+# Deals: a small and a large profile per segment, the share of large deals, and the deal size
+# of a median-sized partner. Mixed partners blend small and large deals.
+DEAL_SMALL = (3_500.0, 16_000.0, 75_000.0, 5_000.0)
+DEAL_LARGE = (12_000.0, 55_000.0, 260_000.0, 80_000.0)
+DEAL_LARGE_SHARE = (0.05, 0.10, 0.15, 0.30)
+DEAL_SIZE_SIGMA = 0.6
+DEAL_SIZE_ELASTICITY = 0.45  # deal size ~ (partner size) ** elasticity
+LOST_PER_WON = 0.18
+OPEN_PER_QUARTER = 0.45  # open deals per partner, relative to its deals per quarter
+
+REGIONS = ("North America", "EMEA", "APAC", "LATAM")
+REGION_SHARE = (0.42, 0.33, 0.16, 0.09)
+
+PARTNER_TYPES = ("Reseller", "VAR", "MSP", "Systems Integrator", "Distributor")
+PARTNER_TYPE_SHARE = (  # rows: segments
+    (0.45, 0.20, 0.30, 0.03, 0.02),
+    (0.25, 0.35, 0.20, 0.15, 0.05),
+    (0.10, 0.25, 0.10, 0.45, 0.10),
+    (0.30, 0.30, 0.20, 0.12, 0.08),
+)
+PARTNER_TYPE_SIZE = (1.0, 1.0, 0.9, 1.3, 2.5)
+
+VERTICALS = (
+    "Healthcare",
+    "Manufacturing",
+    "Financial Services",
+    "Retail",
+    "Public Sector",
+    "Education",
+    "Technology",
+    "Energy & Utilities",
+    "Telecommunications",
+    "Media & Entertainment",
+)
+VERTICAL_POPULARITY = (0.14, 0.14, 0.13, 0.12, 0.10, 0.08, 0.12, 0.06, 0.06, 0.05)
+# Vendor priority weights (0-5) in the fiscal year before the window, and their yearly drift.
+PRIORITY_BASE = (3.0, 3.0, 4.0, 3.5, 2.0, 1.0, 2.5, 1.5, 1.0, 0.5)
+PRIORITY_DRIFT = (0.75, 0.25, 0.0, -0.75, 0.5, 0.0, 0.25, 0.25, -0.25, -0.5)
+FOCUS_FROM_MIX = 0.65  # share of a partner's deals drawn from its own vertical mix
+NO_FOCUS_SHARE = 0.10
+EMPTY_VERTICAL_SHARE = 0.03
+
+PROGRAMS = ("MDF", "Enablement", "Co-selling", "Rebates")
+ROLES = ("Sales", "Technical", "Marketing", "Executive", "Other")
+ROLE_SHARE = (0.36, 0.28, 0.12, 0.14, 0.10)
+ROLE_CERTIFIED = (0.20, 0.65, 0.05, 0.03, 0.10)
+
+# Fiscal quarter seasonality (Q1..Q4): the year-end push.
+SEASON = np.array([0.90, 0.97, 0.98, 1.15])  # mean 1
+
+FIRST_NAMES = {
+    "North America": (
+        "James Mary Michael Jennifer David Sarah Robert Emily Daniel Jessica Chris Ashley Kevin "
+        "Megan Brian Laura Jason Rachel Ryan Nicole Priya Wei Carlos Aisha Tyler Hannah Marcus "
+        "Dana Jordan Alexis"
+    ),
+    "EMEA": (
+        "Thomas Anna Lukas Sophie Jan Emma Pierre Claire Marco Giulia Lars Ingrid Oliver "
+        "Charlotte Ahmed Fatima Pieter Sanne Mateusz Katarzyna Johan Elin Stefan Julia Niamh "
+        "Sean Elena Matteo Camille Nils"
+    ),
+    "APAC": (
+        "Wei Mei Hiroshi Yuki Min-jun Ji-woo Arjun Ananya Rahul Priya Jack Olivia Liam Chloe "
+        "Siti Budi Thanh Linh Kenji Sakura Vikram Deepa Daniel Grace Raj Aiko Ethan Mia Tao Lan"
+    ),
+    "LATAM": (
+        "Juan María José Ana Luis Carmen Carlos Lucía Pedro Camila Diego Valentina João "
+        "Beatriz Rafael Mariana Andrés Sofía Fernando Gabriela Miguel Paula Ricardo Daniela "
+        "Jorge Isabela Tomás Renata Pablo Julieta"
+    ),
+}
+LAST_NAMES = {
+    "North America": (
+        "Smith Johnson Williams Brown Jones Miller Davis Wilson Anderson Taylor Thomas Moore "
+        "Martin Jackson Thompson White Harris Clark Lewis Walker Hall Young Patel Nguyen Kim "
+        "Garcia Whitfield Brooks Bennett Foster"
+    ),
+    "EMEA": (
+        "Müller Schmidt Dubois Martin Rossi Bianchi Jansen de_Vries Andersson Nielsen Kowalski "
+        "Nowak O'Brien Murphy Hughes Evans Fischer Weber Moreau Lefebvre Ricci Larsen Virtanen "
+        "Haddad Keller Brandt Novak Berg Costa Walsh"
+    ),
+    "APAC": (
+        "Wang Li Zhang Chen Tanaka Suzuki Sato Kim Park Lee Sharma Gupta Singh Iyer Nguyen Tran "
+        "Smith Wilson Tan Lim Wong Santos Reyes Kumar Ito Watanabe Choi Das Ong Huang"
+    ),
+    "LATAM": (
+        "García Rodríguez Martínez López González Pérez Sánchez Ramírez Torres Flores Silva "
+        "Santos Oliveira Souza Costa Pereira Fernández Gómez Díaz Castro Rojas Vargas Morales "
+        "Herrera Medina Aguilar Ribeiro Almeida Navarro Romero"
+    ),
+}
+NAME_PREFIX = (
+    "North Blue Iron Silver Red Clear High Bright Stone Green Oak Cedar Eagle Fox Lake Sky Star "
+    "West East Falcon"
+).split()
+NAME_TAIL = (
+    "wind peak bridge line wood water point gate field haven ridge path wave crest view stream "
+    "forge light rock vale"
+).split()
+NAME_BRAND = (
+    "Apex Vertex Nimbus Quantum Pinnacle Keystone Meridian Horizon Catalyst Sentinel Zenith Atlas "
+    "Beacon Vector Nexus Paragon Polaris Orion Titan Vanguard Lumen Kinetic Cobalt Onyx Helix "
+    "Strata Axiom Evergreen Arcadia Sterling Trinity Summit Crescent Harbor Pioneer Alpine"
+).split()
+NAME_CORE = (
+    "Systems|Networks|Technologies|Solutions|Data|Cloud Services|IT|Consulting|Digital|"
+    "Integration|Computing|Infrastructure|Security|IT Services|Tech|Software|Group|Partners|"
+    "IT Solutions|Business Systems"
+).split("|")
+LEGAL_SUFFIX = {
+    "North America": ("Inc.", "LLC", "Corp.", "", "", "Inc.", ""),
+    "EMEA": ("Ltd", "GmbH", "AG", "B.V.", "SAS", "S.r.l.", "AB", "plc", "GmbH", "S.L.", "A/S"),
+    "APAC": ("Pty Ltd", "Pte Ltd", "K.K.", "Co., Ltd.", "Ltd", "Pvt Ltd", "Limited"),
+    "LATAM": ("S.A.", "Ltda.", "S.A. de C.V.", "S.R.L.", "S.A.S.", "SpA"),
+}
+
+EPOCH = dt.date(1970, 1, 1)
+FILES = (
+    "partners",
+    "contacts",
+    "partner_verticals",
+    "vendor_priorities",
+    "targets",
+    "deals",
+    "investments",
+)
+
+
+def generate(
+    out_dir: Path,
+    partners: int = 2000,
+    quarters: int = 12,
+    end_quarter: str | None = None,
+    seed: int = 0,
+    fiscal_year_start_month: int = 1,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, int]:
+    """Write the seven contract files as Parquet into out_dir; return rows per file.
+
+    The data covers ``quarters`` fiscal quarters ending at ``end_quarter`` (``"YYYY-Qn"``; by
+    default the last complete fiscal quarter before today). The same arguments always give the
+    same files. ``progress`` is called with a short message at each stage.
+    """
+    if partners < 1 or quarters < 1:
+        raise ValueError("partners and quarters must be at least 1")
+    if not 1 <= fiscal_year_start_month <= 12:
+        raise ValueError("fiscal_year_start_month must be between 1 and 12")
+    say = progress or (lambda _message: None)
+    start_month = fiscal_year_start_month
+    last = (
+        fiscal.parse_quarter(end_quarter)
+        if end_quarter is not None
+        else fiscal.last_complete_quarter(dt.date.today(), start_month)
+    )
+    cal = _Calendar.build(last - quarters + 1, quarters, start_month)
+    rng = np.random.default_rng(seed)
+    r_partners, r_focus, r_perf, r_deals, r_contacts, r_invest, r_prio = rng.spawn(7)
+
+    say(f"demo: {partners:,} partners, {cal.labels[0]} to {cal.labels[-1]}")
+    m = _partners(r_partners, partners, cal)
+    _focus(r_focus, m)
+    say("demo: performance, dips, chronic misses and targets")
+    _performance(r_perf, m, cal)
+    say("demo: deals")
+    deals = _deals(r_deals, m, cal)
+    say(f"demo: {deals.height:,} deals; contacts and investments")
+    frames = {
+        "partners": _partners_frame(r_partners, m, cal),
+        "contacts": _contacts(r_contacts, m),
+        "partner_verticals": _verticals_frame(m),
+        "vendor_priorities": _priorities(r_prio, cal),
+        "targets": _targets_frame(m, cal),
+        "deals": deals,
+        "investments": _investments(r_invest, m, cal),
+    }
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows: dict[str, int] = {}
+    for name in FILES:
+        say(f"demo: writing {name}.parquet ({frames[name].height:,} rows)")
+        frames[name].write_parquet(out_dir / f"{name}.parquet")
+        rows[name] = frames[name].height
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Calendar and helpers
+
+
+@dataclass(frozen=True)
+class _Calendar:
+    labels: list[str]  # "YYYY-Qn" per covered quarter
+    starts: np.ndarray  # first day (days since 1970-01-01) of covered quarters and the next two
+    fy: np.ndarray  # fiscal year per covered quarter
+    fq: np.ndarray  # quarter number 0..3 within the fiscal year
+
+    @staticmethod
+    def build(first: int, quarters: int, start_month: int) -> _Calendar:
+        idx = np.arange(first, first + quarters)
+        starts = [
+            (fiscal.quarter_start(int(i), start_month) - EPOCH).days
+            for i in range(first, first + quarters + 2)
+        ]
+        return _Calendar(
+            labels=[fiscal.quarter_label(int(i)) for i in idx],
+            starts=np.array(starts, dtype=np.int64),
+            fy=idx // 4,
+            fq=idx % 4,
+        )
+
+    @property
+    def n(self) -> int:
+        return len(self.labels)
+
+
+def _pick(rng: np.random.Generator, probs, group: np.ndarray | None = None, n: int = 0):
+    """Draw a category per row: from ``probs`` (K,) or, per ``group``, from row ``probs[g]``.
+
+    Vectorised and memory-light: one ``searchsorted`` over the rows' cumulative sums, each row
+    shifted by its group number.
+    """
+    p = np.atleast_2d(np.asarray(probs, dtype=float))
+    cum = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
+    cum[:, -1] = 1.0
+    k = p.shape[1]
+    if group is None:
+        group = np.zeros(n, dtype=np.int64)
+    flat = (cum + np.arange(p.shape[0])[:, None]).ravel()
+    u = rng.random(len(group))
+    return np.searchsorted(flat, group + u, side="right") - group * k
+
+
+def _words(text: str | tuple[str, ...]) -> pl.Series:
+    words = text.split() if isinstance(text, str) else list(text)
+    return pl.Series([w.replace("_", " ") for w in words], dtype=pl.Utf8)
+
+
+def _tier_of(revenue: np.ndarray) -> np.ndarray:
+    """Tier index (0 Platinum .. 3 Registered) for yearly revenue."""
+    floors = np.array(TIER_FLOORS)
+    return (revenue[:, None] < floors[None, :]).sum(axis=1)
+
+
+def _dates(days: np.ndarray) -> pl.Series:
+    return pl.Series(days.astype(np.int32)).cast(pl.Date)
+
+
+def _ids(prefix: str, n: int, width: int) -> pl.Series:
+    width = max(width, len(str(n)))
+    return pl.select(
+        pl.lit(prefix) + pl.int_range(1, n + 1, eager=False).cast(pl.Utf8).str.zfill(width)
+    ).to_series()
+
+
+# --------------------------------------------------------------------------------------------
+# Partners
+
+
+@dataclass
+class _Model:
+    n: int
+    segment: np.ndarray
+    region: np.ndarray
+    ptype: np.ndarray
+    base: np.ndarray  # deseasonalised quarterly revenue at the start of the window
+    growth: np.ndarray  # yearly growth rate
+    join_t: np.ndarray  # covered quarter in which the partner joined (-1: before the window)
+    joined_on: np.ndarray  # days since epoch
+    chronic: np.ndarray  # bool
+    deal_small: np.ndarray  # typical deal sizes for this partner
+    deal_large: np.ndarray
+    large_share: np.ndarray
+    # filled in later
+    mix_cum: np.ndarray | None = None  # (n, V) cumulative vertical mix the deals follow
+    declared: pl.DataFrame | None = None  # partner_verticals rows
+    plan: np.ndarray | None = None  # (n, Q) revenue the vendor plans with
+    actual: np.ndarray | None = None  # (n, Q) expected revenue after dips and chronic misses
+    revenue: np.ndarray | None = None  # (n, Q) realised won revenue
+    target: np.ndarray | None = None  # (n, Q) target (nan: no target row)
+    held_tier: np.ndarray | None = None  # tier index, 4 = empty
+
+
+def _partners(rng: np.random.Generator, n: int, cal: _Calendar) -> _Model:
+    segment = _pick(rng, SEGMENT_SHARE, n=n)
+    region = _pick(rng, REGION_SHARE, n=n)
+    ptype = _pick(rng, PARTNER_TYPE_SHARE, segment)
+
+    size = np.exp(
+        np.log(np.take(SEGMENT_YEARLY_MEDIAN, segment) / 4)
+        + np.take(SEGMENT_SIZE_SIGMA, segment) * rng.standard_normal(n)
+    ) * np.take(PARTNER_TYPE_SIZE, ptype)
+
+    # ~10% joined during the window (smaller, they ramp up); the rest earlier, recent years
+    # more often (the program keeps recruiting).
+    new = rng.random(n) < 0.10 if cal.n > 1 else np.zeros(n, dtype=bool)
+    join_t = np.where(new, rng.integers(1, max(cal.n, 2), n), -1)
+    window_start = cal.starts[0]
+    in_quarter = cal.starts[np.clip(join_t, 0, None)] + (
+        rng.random(n) * (cal.starts[np.clip(join_t, 0, None) + 1] - cal.starts[join_t.clip(0)])
+    ).astype(np.int64)
+    before = window_start - 30 - np.minimum(rng.exponential(4.5 * 365, n), 22 * 365).astype(int)
+    joined_on = np.where(new, in_quarter, before)
+    size = np.where(new, size * 0.6, size)
+
+    growth = rng.normal(0.27, 0.04, n)
+    decline = rng.random(n) < 0.03
+    growth = np.where(decline, rng.uniform(-0.25, -0.05, n), growth)
+    chronic = (rng.random(n) < 0.035) & ~new
+
+    # Deal sizes grow slowly with partner size, relative to a median partner of the segment.
+    rel = size / (np.take(SEGMENT_YEARLY_MEDIAN, segment) / 4)
+    scale = rel**DEAL_SIZE_ELASTICITY
+    return _Model(
+        n=n,
+        segment=segment,
+        region=region,
+        ptype=ptype,
+        base=size,
+        growth=growth,
+        join_t=join_t,
+        joined_on=joined_on,
+        chronic=chronic,
+        deal_small=np.take(DEAL_SMALL, segment) * scale,
+        deal_large=np.take(DEAL_LARGE, segment) * scale,
+        large_share=np.take(DEAL_LARGE_SHARE, segment),
+    )
+
+
+def _company_names(rng: np.random.Generator, m: _Model) -> pl.Series:
+    """Company names like "Northwind Systems", "Apex IT Solutions GmbH", "Tanaka Data K.K."."""
+    n = m.n
+
+    def draw(words: pl.Series, size: int) -> pl.Series:
+        return words.gather(rng.integers(0, len(words), size))
+
+    compound = draw(_words(NAME_PREFIX), n) + draw(_words(NAME_TAIL), n)
+    brand = draw(_words(NAME_BRAND), n)
+    surname = pl.Series([""] * n, dtype=pl.Utf8)
+    suffix = pl.Series([""] * n, dtype=pl.Utf8)
+    for r, region in enumerate(REGIONS):
+        rows = np.flatnonzero(m.region == r)
+        surname = surname.scatter(rows, draw(_words(LAST_NAMES[region]), len(rows)))
+        suffix = suffix.scatter(rows, draw(pl.Series(LEGAL_SUFFIX[region]), len(rows)))
+    core = draw(_words(NAME_CORE), n)
+    u = pl.Series(rng.random(n))
+    return pl.select(
+        pl.concat_str(
+            [
+                pl.when(pl.lit(u) < 0.45)
+                .then(pl.lit(compound))
+                .when(pl.lit(u) < 0.75)
+                .then(pl.lit(brand))
+                .otherwise(pl.lit(surname)),
+                pl.lit(core),
+                pl.lit(suffix),
+            ],
+            separator=" ",
+        )
+        .str.strip_chars()
+        .str.replace(r"^de ", "De ")  # "De Vries IT B.V."
+    ).to_series()
+
+
+def _partners_frame(rng: np.random.Generator, m: _Model, cal: _Calendar) -> pl.DataFrame:
+    names = _company_names(rng, m)
+    managers = _managers(rng, m)
+    tier = pl.Series(list(TIERS) + [None], dtype=pl.Utf8).gather(m.held_tier)
+    return pl.DataFrame(
+        {
+            "partner_id": _ids("P", m.n, 6),
+            "partner_name": names,
+            "segment": pl.Series(SEGMENTS).gather(m.segment),
+            "region": pl.Series(REGIONS).gather(m.region),
+            "partner_type": pl.Series(PARTNER_TYPES).gather(m.ptype),
+            "program_tier": tier,
+            "partner_manager": managers,
+            "joined_on": _dates(m.joined_on),
+        }
+    )
+
+
+def _person_names(rng: np.random.Generator, region: np.ndarray) -> pl.Series:
+    """A human name per row, drawn from the row's region."""
+    n = len(region)
+    out = pl.Series([""] * n, dtype=pl.Utf8)
+    for r, name in enumerate(REGIONS):
+        rows = np.flatnonzero(region == r)
+        if len(rows) == 0:
+            continue
+        firsts, lasts = _words(FIRST_NAMES[name]), _words(LAST_NAMES[name])
+        full = (
+            firsts.gather(rng.integers(0, len(firsts), len(rows)))
+            + " "
+            + lasts.gather(rng.integers(0, len(lasts), len(rows)))
+        )
+        out = out.scatter(rows, full)
+    return out
+
+
+def _managers(rng: np.random.Generator, m: _Model) -> pl.Series:
+    """~partners/150 (min 5) managers, each covering one region; Zipf-like portfolio sizes."""
+    total = max(5, round(m.n / 150))
+    per_region = np.maximum(1, np.round(np.array(REGION_SHARE) * total).astype(int))
+    out = np.empty(m.n, dtype=object)
+    taken: set[str] = set()
+    for r, region in enumerate(REGIONS):
+        firsts = FIRST_NAMES[region].split()
+        lasts = [x.replace("_", " ") for x in LAST_NAMES[region].split()]
+        pool = [f"{f} {x}" for f in firsts for x in lasts]
+        if per_region[r] > len(pool) // 2:  # a very large program: add middle initials
+            pool = [f"{f} {c}. {x}" for f in firsts for c in "ABCDEHJKLMRST" for x in lasts]
+        pool = np.array(sorted(set(pool) - taken))
+        names = rng.choice(pool, size=per_region[r], replace=False)
+        taken.update(names.tolist())
+        rows = np.flatnonzero(m.region == r)
+        # Rank k gets weight 1 / (k + c): a few managers own large portfolios, most small ones.
+        k = np.arange(1, per_region[r] + 1)
+        weights = 1.0 / (k + max(0.5, per_region[r] / 20))
+        out[rows] = names[_pick(rng, weights, n=len(rows))]
+    return pl.Series(out.tolist(), dtype=pl.Utf8)
+
+
+# --------------------------------------------------------------------------------------------
+# Verticals and priorities
+
+
+def _focus(rng: np.random.Generator, m: _Model) -> None:
+    """Each partner's real vertical mix; ~90% declare it (in percent, rounded to 5)."""
+    n, v = m.n, len(VERTICALS)
+    k = _pick(rng, (0.25, 0.35, 0.28, 0.12), n=n) + 1
+    # Weighted sampling without replacement: Gumbel top-k on the vertical popularity.
+    keys = np.log(VERTICAL_POPULARITY)[None, :] + rng.gumbel(size=(n, v))
+    rank = np.argsort(np.argsort(-keys, axis=1), axis=1)
+    chosen = rank < k[:, None]
+    raw = np.where(chosen, rng.gamma(2.0, 1.0, (n, v)), 0.0)
+    share = raw / raw.sum(axis=1, keepdims=True)
+    pct = np.where(chosen, np.maximum(5.0, np.round(share * 20) * 5), 0.0)
+    top = np.argmax(pct, axis=1)
+    pct[np.arange(n), top] += 100.0 - pct.sum(axis=1)
+    m.mix_cum = np.cumsum(pct / 100.0, axis=1)
+    m.mix_cum[:, -1] = 1.0
+
+    declares = rng.random(n) >= NO_FOCUS_SHARE
+    p_idx, v_idx = np.nonzero(chosen & declares[:, None])
+    m.declared = pl.DataFrame(
+        {
+            "partner": p_idx,
+            "vertical": pl.Series(VERTICALS).gather(v_idx),
+            "focus_share": pct[p_idx, v_idx],
+        }
+    )
+
+
+def _verticals_frame(m: _Model) -> pl.DataFrame:
+    d = m.declared
+    return pl.DataFrame(
+        {
+            "partner_id": _ids("P", m.n, 6).gather(d["partner"]),
+            "vertical": d["vertical"],
+            "focus_share": d["focus_share"].cast(pl.Float64),
+        }
+    )
+
+
+def _priorities(rng: np.random.Generator, cal: _Calendar) -> pl.DataFrame:
+    """One weight per vertical and fiscal year (plus the year before the window)."""
+    years = np.arange(int(cal.fy[0]) - 1, int(cal.fy[-1]) + 1)
+    steps = np.arange(len(years))[:, None]
+    noise = np.cumsum(rng.normal(0.0, 0.35, (len(years), len(VERTICALS))), axis=0)
+    noise[0] = 0.0
+    w = np.array(PRIORITY_BASE)[None, :] + np.array(PRIORITY_DRIFT)[None, :] * steps + noise
+    w = np.clip(np.round(w * 2) / 2, 0.0, 5.0)
+    return pl.DataFrame(
+        {
+            "fiscal_year": pl.Series(np.repeat(years, len(VERTICALS)), dtype=pl.Int32),
+            "vertical": pl.Series(list(VERTICALS) * len(years)),
+            "priority_weight": w.ravel().astype(np.float64),
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Performance and targets
+
+
+def _performance(rng: np.random.Generator, m: _Model, cal: _Calendar) -> None:
+    n, q = m.n, cal.n
+    t = np.arange(q)[None, :]
+    season = SEASON[cal.fq][None, :]
+    active = t > m.join_t[:, None]
+    ramp = np.where(active, np.clip((t - m.join_t[:, None]) / 4, 0, 1), 0.0)
+    ramp = np.where(m.join_t[:, None] < 0, 1.0, ramp)
+    g = (1 + m.growth)[:, None]
+    plan = m.base[:, None] * g ** (t / 4) * season * ramp
+
+    # Persistent wobble (AR(1) on the log scale), dips of 2-3 quarters, chronic misses.
+    wobble = np.empty((n, q))
+    wobble[:, 0] = rng.normal(0, 0.12, n)
+    for j in range(1, q):
+        wobble[:, j] = 0.5 * wobble[:, j - 1] + rng.normal(0, 0.12 * np.sqrt(1 - 0.5**2), n)
+    dipping = rng.random(n) < 0.18
+    d_start = rng.integers(0, q, n)
+    d_len = rng.integers(2, 4, n)
+    in_dip = dipping[:, None] & (t >= d_start[:, None]) & (t < (d_start + d_len)[:, None])
+    dip = np.where(in_dip, rng.uniform(0.40, 0.72, n)[:, None], 1.0)
+    chronic = np.where(m.chronic, rng.uniform(0.30, 0.65, n), 1.0)[:, None]
+    m.plan = plan
+    m.actual = plan * dip * chronic * np.exp(wobble)
+
+    # Targets: last year's run rate for the same quarter plus an uplift fixed per fiscal year.
+    years = cal.fy - cal.fy[0]
+    uplift = rng.uniform(1.05, 1.20, (n, int(years.max()) + 1))[:, years]
+    target = m.base[:, None] * g ** ((t - 4) / 4) * season * ramp * uplift
+    target = np.where(target < 50_000, np.round(target, -2), np.round(target, -3))
+    has_target = active & (rng.random((n, q)) >= 0.015)  # a missing row now and then
+    # A new partner's first quarter often has a zero "onboarding" target.
+    first_q = (t == (m.join_t + 1)[:, None]) & (m.join_t >= 0)[:, None]
+    target = np.where(first_q & (rng.random((n, 1)) < 0.3), 0.0, target)
+    m.target = np.where(has_target, target, np.nan)
+
+    # The tier held comes from the last program review: yearly plan revenue two fiscal years
+    # back (chronic missers were reviewed before their slump), with some noise.
+    review = m.base * (1 + m.growth) ** ((q - 8) / 4) * 4 * np.exp(rng.normal(0, 0.15, n))
+    held = _tier_of(review)
+    bump = rng.random(n)
+    held = np.where((bump < 0.03) & (held > 0), held - 1, held)  # strategic promotions
+    held = np.where(m.join_t >= 0, 3, held)  # new partners start Registered
+    held = np.where(bump > 0.98, 4, held)  # no tier recorded
+    m.held_tier = held
+
+
+def _targets_frame(m: _Model, cal: _Calendar) -> pl.DataFrame:
+    p_idx, t_idx = np.nonzero(~np.isnan(m.target))
+    return pl.DataFrame(
+        {
+            "partner_id": _ids("P", m.n, 6).gather(p_idx),
+            "fiscal_quarter": pl.Series(cal.labels).gather(t_idx),
+            "target_amount": m.target[p_idx, t_idx].astype(np.float64),
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Deals
+
+
+def _deal_amounts(rng: np.random.Generator, m: _Model, partner: np.ndarray) -> np.ndarray:
+    large = rng.random(len(partner)) < m.large_share[partner]
+    median = np.where(large, m.deal_large[partner], m.deal_small[partner])
+    return median * np.exp(DEAL_SIZE_SIGMA * rng.standard_normal(len(partner)))
+
+
+def _deal_verticals(rng: np.random.Generator, m: _Model, partner: np.ndarray) -> pl.Series:
+    n = len(partner)
+    own = _pick(rng, np.diff(m.mix_cum, axis=1, prepend=0.0), partner)
+    other = _pick(rng, VERTICAL_POPULARITY, n=n)
+    u = rng.random(n)
+    v = np.where(u < FOCUS_FROM_MIX, own, other)
+    v = np.where(u > 1 - EMPTY_VERTICAL_SHARE, len(VERTICALS), v)
+    return pl.Series(list(VERTICALS) + [None], dtype=pl.Utf8).gather(v)
+
+
+def _close_days(rng: np.random.Generator, cal: _Calendar, t: np.ndarray) -> np.ndarray:
+    """A close date in covered quarter t, bunched towards the end of the quarter."""
+    length = cal.starts[t + 1] - cal.starts[t]
+    return cal.starts[t] + np.minimum((length * rng.random(len(t)) ** 0.65), length - 1).astype(
+        np.int64
+    )
+
+
+def _cycle_days(rng: np.random.Generator, amount: np.ndarray) -> np.ndarray:
+    """Sales cycle in days: longer for bigger deals."""
+    median = 20 * (np.maximum(amount, 500) / 5_000) ** 0.45
+    return np.clip(median * np.exp(0.5 * rng.standard_normal(len(amount))), 1, 450).astype(np.int64)
+
+
+def _deals(rng: np.random.Generator, m: _Model, cal: _Calendar) -> pl.DataFrame:
+    n, q = m.n, cal.n
+    mean_deal = ((1 - m.large_share) * m.deal_small + m.large_share * m.deal_large) * np.exp(
+        DEAL_SIZE_SIGMA**2 / 2
+    )
+    lam = m.actual / mean_deal[:, None]
+    active = m.actual > 0
+    # At least one deal in an active quarter once a partner expects one or more.
+    won_n = np.where(lam < 1, rng.poisson(lam), 1 + rng.poisson(np.maximum(lam - 1, 0)))
+    won_n = np.where(active, won_n, 0)
+    cell = np.repeat(np.arange(n * q), won_n.ravel())
+    partner, t = cell // q, cell % q
+    raw = _deal_amounts(rng, m, partner)
+    # Scale each partner-quarter's deals to its revenue, with a little quarter noise.
+    revenue = m.actual * np.exp(rng.normal(0, 0.08, (n, q)))
+    drawn = np.bincount(cell, raw, minlength=n * q)
+    factor = np.divide(revenue.ravel(), drawn, out=np.zeros(n * q), where=drawn > 0)
+    won_amount = np.round(np.maximum(raw * factor[cell], 100.0), 2)  # no deal below $100
+    m.revenue = np.bincount(cell, won_amount, minlength=n * q).reshape(n, q)
+
+    lost_n = np.where(active, rng.poisson(lam * LOST_PER_WON), 0)
+    lost_cell = np.repeat(np.arange(n * q), lost_n.ravel())
+    lost_partner, lost_t = lost_cell // q, lost_cell % q
+    lost_amount = np.round(_deal_amounts(rng, m, lost_partner) * 1.15, 2)
+
+    # Open pipeline: expected close in the last covered quarter (slipping) or the next one.
+    expected = m.base * (1 + m.growth) ** ((q - 1) / 4) / mean_deal
+    open_n = rng.poisson(expected * OPEN_PER_QUARTER)
+    open_partner = np.repeat(np.arange(n), open_n)
+    span = cal.starts[q + 1] - cal.starts[q - 1]
+    open_close = cal.starts[q - 1] + (rng.random(len(open_partner)) * span).astype(np.int64)
+    open_close = np.maximum(open_close, m.joined_on[open_partner] + 7)
+    open_amount = np.round(_deal_amounts(rng, m, open_partner), 2)
+
+    partner_all = np.concatenate([partner, lost_partner, open_partner])
+    amount = np.concatenate([won_amount, lost_amount, open_amount])
+    closed = np.concatenate([_close_days(rng, cal, t), _close_days(rng, cal, lost_t), open_close])
+    created = closed - _cycle_days(rng, amount)
+    # Nothing is created after the data was pulled (the window's last day): open deals expected
+    # to close next quarter were created in the last weeks. And deals start once a partner joined.
+    last_day = cal.starts[q] - 1
+    late = created > last_day
+    created = np.where(late, last_day - rng.integers(0, 91, len(created)), created)
+    created = np.minimum(np.maximum(created, m.joined_on[partner_all]), closed)
+    status = np.concatenate(
+        [
+            np.zeros(len(partner), np.int8),
+            np.ones(len(lost_partner), np.int8),
+            np.full(len(open_partner), 2, np.int8),
+        ]
+    )
+    vertical = _deal_verticals(rng, m, partner_all)
+
+    # Deal ids follow creation order, like a CRM's auto-number.
+    order = np.lexsort((partner_all, closed, created))
+    total = len(order)
+    return pl.DataFrame(
+        {
+            "deal_id": _ids("D", total, 8),
+            "partner_id": _ids("P", n, 6).gather(partner_all[order]),
+            "amount": amount[order],
+            "closed_on": _dates(closed[order]),
+            "status": pl.Series(["won", "lost", "open"]).gather(status[order]),
+            "vertical": vertical.gather(order),
+            "created_on": _dates(created[order]),
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Contacts and investments
+
+
+def _contacts(rng: np.random.Generator, m: _Model) -> pl.DataFrame:
+    yearly = m.base * 4
+    count = np.round(1.5 + 1.6 * np.log1p(yearly / 50_000) + rng.normal(0, 1.0, m.n))
+    count = np.clip(count, 1, 12).astype(np.int64)
+    partner = np.repeat(np.arange(m.n), count)
+    start = np.repeat(np.cumsum(count) - count, count)
+    rank = np.arange(len(partner)) - start  # 0 for a partner's first contact
+    # The first contact is the account's sales lead, the second usually its technical lead.
+    role = _pick(rng, ROLE_SHARE, n=len(partner))
+    role = np.where(rank == 0, 0, np.where((rank == 1) & (rng.random(len(partner)) < 0.8), 1, role))
+    # How much a partner invests in certification varies a lot (some none at all).
+    keen = rng.beta(1.5, 1.2, m.n) * 1.6
+    p_cert = np.take(ROLE_CERTIFIED, role) * keen[partner]
+    certified = rng.random(len(partner)) < np.clip(p_cert, 0, 0.95)
+    return pl.DataFrame(
+        {
+            "partner_id": _ids("P", m.n, 6).gather(partner),
+            "contact_name": _person_names(rng, m.region[partner]),
+            "role": pl.Series(ROLES).gather(role),
+            "is_certified": pl.Series(certified, dtype=pl.Boolean),
+        }
+    )
+
+
+def _investments(rng: np.random.Generator, m: _Model, cal: _Calendar) -> pl.DataFrame:
+    n, q = m.n, cal.n
+    t = np.arange(q)[None, :]
+    live = t >= m.join_t[:, None]
+    plan = m.plan
+    held = m.held_tier[:, None]
+
+    # MDF: most tiered partners, a few Registered, and strategic bets on small partners.
+    mdf_in = np.where(m.held_tier <= 2, rng.random(n) < 0.55, rng.random(n) < 0.06)
+    bet = (rng.random(n) < 0.03) & (m.base * 4 < TIER_FLOORS[2])
+    mdf = np.where(
+        mdf_in[:, None],
+        np.maximum(2_000, 0.04 * plan * np.exp(rng.normal(0, 0.5, (n, q)))),
+        0.0,
+    )
+    mdf = np.where(bet[:, None], rng.uniform(15_000, 60_000, (n, q)), mdf)
+    mdf = np.where(rng.random((n, q)) < 0.7, np.round(mdf, -2), 0.0)
+
+    # Enablement: onboarding for new partners, occasional training for the rest.
+    onboarding = (t >= m.join_t[:, None]) & (t <= m.join_t[:, None] + 2) & (m.join_t[:, None] >= 0)
+    trains = (rng.random(n) < 0.2)[:, None] & (rng.random((n, q)) < 0.35)
+    enable = np.where(
+        onboarding | trains, np.round(rng.lognormal(np.log(6_000), 0.5, (n, q)), -2), 0.0
+    )
+
+    # Co-selling: vendor sellers' time on large deals, mostly with bigger partners.
+    big = (plan.mean(axis=1) * 4 >= TIER_FLOORS[1]) & (rng.random(n) < 0.4)
+    cosell_in = big | (rng.random(n) < 0.01)
+    cosell = np.where(
+        cosell_in[:, None] & (rng.random((n, q)) < 0.6),
+        np.round(np.maximum(5_000, 0.015 * plan * np.exp(rng.normal(0, 0.4, (n, q)))), -2),
+        0.0,
+    )
+
+    # Rebates: a share of the quarter's won revenue, by held tier.
+    rate = np.select([held == 0, held == 1, held == 2], [0.04, 0.03, 0.015], 0.0)
+    rebates = np.where(rng.random((n, q)) < 0.95, np.round(rate * m.revenue, 2), 0.0)
+
+    amounts = np.stack([mdf, enable, cosell, rebates], axis=2)  # (n, q, program)
+    amounts = np.where(live[:, :, None], amounts, 0.0)
+    p_idx, t_idx, g_idx = np.nonzero(amounts > 0)
+    return pl.DataFrame(
+        {
+            "partner_id": _ids("P", n, 6).gather(p_idx),
+            "fiscal_quarter": pl.Series(cal.labels).gather(t_idx),
+            "program": pl.Series(PROGRAMS).gather(g_idx),
+            "amount": amounts[p_idx, t_idx, g_idx].astype(np.float64),
+        }
+    )
