@@ -65,7 +65,7 @@ def server(tiny_db):
     port = _free_port()
     env = {**os.environ, "CHANNEL_DB": str(tiny_db)}
     SHOTS.mkdir(parents=True, exist_ok=True)
-    log = open(SHOTS / "server.log", "w")  # noqa: SIM115 - closed when the server stops
+    log = open(SHOTS / "server.log", "w")  # closed when the server stops
     proc = subprocess.Popen(
         [
             sys.executable,
