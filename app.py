@@ -16,6 +16,13 @@ except DatabaseError as error:
 pages = {
     "Leadership": [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/tiers.py", title="Partner tiers", icon=":material/workspace_premium:"),
+        st.Page("pages/alignment.py", title="Vertical alignment", icon=":material/target:"),
+        st.Page("pages/missed_targets.py", title="Missed targets", icon=":material/trending_down:"),
+    ],
+    "Partner managers": [
+        st.Page("pages/portfolio.py", title="Portfolio", icon=":material/work:"),
+        st.Page("pages/partner.py", title="Partner", icon=":material/storefront:"),
     ],
 }
 st.navigation(pages).run()

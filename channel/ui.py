@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Callable
+from urllib.parse import urlencode
 
 import polars as pl
 import streamlit as st
@@ -80,8 +82,12 @@ class Filters:
 def _safe(value: str, limit: int = 40) -> str:
     """A URL value made harmless for a notice: printable, short, markdown escaped."""
     text = "".join(ch for ch in value if ch.isprintable())
-    text = text[:limit] + ("…" if len(text) > limit else "")
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", text)
+    return md_escape(text[:limit] + ("…" if len(text) > limit else ""))
+
+
+def md_escape(text: str) -> str:
+    """Text from the data (a partner name, say) shown literally inside Streamlit markdown."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
 
 
 def draw_global_filters() -> Filters:
@@ -142,8 +148,18 @@ def draw_global_filters() -> Filters:
 
 
 def current_filters() -> Filters:
-    """The filters app.py drew for this run."""
-    return st.session_state[_STATE_KEY]
+    """The filters app.py drew in this script run (handed over once, to page_header)."""
+    filters = st.session_state.pop(_STATE_KEY, None)
+    if filters is None:
+        # app.py did not run before this page: Streamlit's pages/-folder compatibility mode ran
+        # the page on its own (the first request to a fresh server was a deep link such as
+        # /partner?partner=P1; AppTest's switch_page does the same). st.navigation switches that
+        # mode off for the process; do the same and rerun, through app.py this time.
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    return filters
 
 
 # ---------------------------------------------------------------------------------------------
@@ -166,17 +182,13 @@ def page_header(title: str, caption: str | None = None) -> Filters:
     latest = fresh["latest_closed_on"]
     as_of_note = " (default)" if filters.is_default_as_of else ""
     st.markdown(
-        f"**As of {filters.as_of}**{as_of_note} · {_safe_text(filters.describe())}  \n"
+        f"**As of {filters.as_of}**{as_of_note} · {md_escape(filters.describe())}  \n"
         f":gray[Data loaded {loaded_text} · latest won deal closed "
         f"{latest.isoformat() if latest else 'never'}]"
     )
     for notice in filters.notices:
         st.warning(notice, icon="⚠️")
     return filters
-
-
-def _safe_text(text: str) -> str:
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", text)
 
 
 def partners_match(filters: Filters) -> bool:
@@ -189,15 +201,26 @@ def partners_match(filters: Filters) -> bool:
 
 
 def download_csv(
-    frame: pl.DataFrame, file_name: str, key: str, label: str = "Download CSV"
+    frame: pl.DataFrame | Callable[[], pl.DataFrame],
+    file_name: str,
+    key: str,
+    label: str = "Download CSV",
 ) -> None:
+    """A CSV download of ``frame``. The CSV is made when the button is clicked, so a page never
+    ships it to the browser up front; pass a callable to defer the query too."""
+
+    def make() -> bytes:
+        data = frame() if callable(frame) else frame
+        return data.write_csv().encode("utf-8")
+
     st.download_button(
         label,
-        frame.write_csv().encode("utf-8"),
+        make,
         file_name=file_name,
         mime="text/csv",
         key=key,
         icon=":material/download:",
+        on_click="ignore",
     )
 
 
@@ -215,3 +238,45 @@ def no_database_page(message: str) -> None:
         )
 
     st.navigation([st.Page(explain, title="Set up", icon=":material/build:")]).run()
+
+
+# ---------------------------------------------------------------------------------------------
+# Links to the partner page
+
+PARTNER_PAGE = "pages/partner.py"
+
+
+def partner_url(partner_id: str) -> str:
+    """Relative URL of the partner page for ``partner_id`` (the id is URL-encoded)."""
+    return "partner?" + urlencode({"partner": partner_id})
+
+
+def with_partner_links(frame: pl.DataFrame, id_column: str = "partner_id") -> pl.DataFrame:
+    """Add a ``partner_link`` column (URL of each row's partner page) as the first column."""
+    links = [partner_url(p) for p in frame[id_column].to_list()]
+    return frame.select(pl.Series("partner_link", links, dtype=pl.String), pl.all())
+
+
+def partner_link_column(label: str = "Partner ID") -> st.column_config.LinkColumn:
+    """Column config for ``partner_link``: shows the partner id, opens the partner page."""
+    return st.column_config.LinkColumn(
+        label, display_text=r"partner=([^&]*)", help="Open the partner page", width="small"
+    )
+
+
+def go_to_partner(partner_id: str) -> None:
+    """Switch to the partner page for ``partner_id`` (for chart clicks and row selections)."""
+    st.switch_page(PARTNER_PAGE, query_params={"partner": partner_id})
+
+
+def selected_partner(event: object, field: str = "customdata") -> str | None:
+    """The partner id of the first point selected in a ``st.plotly_chart(on_select="rerun")``
+    event, when the figure carries the id as the first ``customdata`` item (or as ``field``)."""
+    points = (getattr(event, "selection", None) or {}).get("points") or []
+    for point in points:
+        value = point.get(field)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if isinstance(value, str) and value:
+            return value
+    return None

@@ -35,7 +35,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 # (url path, a heading the page must show)
-PAGES = [("", "Channel overview"), ("overview", "Channel overview")]
+PAGES = [
+    ("", "Channel overview"),
+    ("overview", "Channel overview"),
+    ("tiers", "Partner tiers"),
+    ("alignment", "Vertical alignment"),
+    ("missed_targets", "Missed targets"),
+]
 
 VIEWPORT = {"width": 1400, "height": 1700}
 pytestmark = pytest.mark.browser

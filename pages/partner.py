@@ -1,0 +1,290 @@
+"""Partner: one partner company, its people, performance, focus, investment and deals."""
+
+import polars as pl
+import streamlit as st
+
+from channel import charts, narrative
+from channel.charts import partner as partner_charts
+from channel.definitions import explain
+from channel.ui import currency, db_settings, download_csv, md_escape, page_header, query
+
+QUARTERS = 8
+
+filters = page_header("Partner", "One partner company: its people, performance, focus and deals.")
+symbol = currency()
+settings = db_settings()
+
+# --- Which partner: ?partner=<id>, or the search box -------------------------------------------
+requested = st.query_params.get("partner")
+search = st.text_input(
+    "Find a partner by name or id",
+    placeholder="e.g. Northwind or P000123",
+    key="partner_search",
+)
+if search:
+    found = query("partner_search", search=search[:200])
+    if found.height == 0:
+        st.info("No partner name or id contains that text.")
+    else:
+        labels = {
+            r["partner_id"]: md_escape(
+                f"{r['partner_name']} · {r['partner_id']} · {r['segment']}, {r['region']}"
+            )
+            for r in found.iter_rows(named=True)
+        }
+        picked = st.radio(
+            "Matches",
+            list(labels),
+            format_func=labels.get,
+            index=None,
+            key="partner_pick",
+            label_visibility="collapsed",
+        )
+        if picked and picked != requested:
+            st.query_params["partner"] = picked
+            st.rerun()
+
+if not requested:
+    st.info("Search for a partner above, or open one from any partner link in the app.")
+    st.stop()
+
+profile_frame = query("partner_profile", partner_id=requested[:200], as_of=filters.as_of)
+if profile_frame.height == 0:
+    st.warning(
+        "No such partner in this database. Search for one above.",
+        icon=":material/person_search:",
+    )
+    st.stop()
+profile = profile_frame.row(0, named=True)
+pid = profile["partner_id"]
+
+# --- 1. Profile -------------------------------------------------------------------------------
+st.header(md_escape(profile["partner_name"]), anchor=False)
+st.caption(
+    " · ".join(
+        md_escape(v)
+        for v in (
+            pid,
+            profile["segment"],
+            profile["region"],
+            profile["partner_type"] or "type not given",
+            f"managed by {profile['partner_manager'] or 'nobody'}",
+            f"joined {profile['joined_on'] or 'date unknown'}",
+        )
+    )
+)
+status_text = narrative.status_sentence(profile, settings)
+tier_text = narrative.tier_sentence(profile["program_tier"], profile["earned_tier"])
+badge = {"ok": "green", "watch": "orange", "at_risk": "orange", "replace_review": "red"}
+st.markdown(
+    f":{badge[profile['status']]}-badge[{charts.STATUS_LABELS[profile['status']]}] "
+    f":gray-badge[Holds {profile['program_tier'] or 'no tier'}] "
+    f":gray-badge[Earns {profile['earned_tier']}]"
+)
+st.markdown(f"**Status.** {md_escape(status_text)}  \n**Tier.** {md_escape(tier_text)}")
+k1, k2, k3, k4 = st.columns(4)
+prev = profile["revenue_prev4q"]
+k1.metric(
+    "Revenue, last 4 quarters",
+    charts.money(profile["revenue_t4q"], symbol),
+    delta=charts.pct(profile["revenue_t4q"] / prev - 1) if prev else None,
+    delta_description="vs the 4 quarters before" if prev else None,
+    help=explain("revenue_t4q", settings, symbol),
+    border=True,
+)
+k2.metric(
+    f"Attainment {profile['as_of']}",
+    charts.pct(profile["attainment"]),
+    delta=(
+        f"{charts.money(profile['revenue'], symbol)} of "
+        f"{charts.money(profile['target_amount'], symbol)}"
+        if profile["attainment"] is not None
+        else "no target this quarter"
+    ),
+    delta_color="off",
+    delta_arrow="off",
+    border=True,
+)
+k3.metric(
+    "Missed in a row / of last 8",
+    f"{profile['missed_streak']} / {profile['missed_last_8']}",
+    help=explain("status", settings, symbol),
+    border=True,
+)
+alignment_text = "–" if profile["alignment_score"] is None else f"{profile['alignment_score']:.2f}"
+k4.metric(
+    "Alignment score",
+    alignment_text,
+    help="0 to 1: the partner's focus weighted by the vendor's priorities for the as-of fiscal "
+    "year (README, KPI definitions). Empty without declared focus or won deals.",
+    border=True,
+)
+
+# --- 2. People --------------------------------------------------------------------------------
+st.subheader("People", anchor=False)
+contacts = query("partner_contacts", partner_id=pid)
+people = contacts.with_columns(pl.col("names").list.join(", "))
+people_left, people_right = st.columns([3, 2])
+with people_left:
+    st.dataframe(
+        people,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "role": "Role",
+            "contacts": st.column_config.NumberColumn("Contacts", width="small"),
+            "certified": st.column_config.NumberColumn("Certified", width="small"),
+            "names": "Names",
+        },
+    )
+    download_csv(people, f"contacts_{pid}.csv", key="contacts_csv")
+with people_right:
+    gaps = narrative.people_gaps(contacts)
+    if gaps:
+        st.markdown("**Gaps worth acting on**\n" + "\n".join(f"- {md_escape(g)}" for g in gaps))
+    else:
+        st.success(
+            "Sales, technical and executive contacts on file, with certified technical staff."
+        )
+
+# --- 3. Performance ---------------------------------------------------------------------------
+st.subheader("Performance", anchor=False)
+quarters = query("partner_quarters", partner_id=pid, as_of=filters.as_of, quarters=QUARTERS)
+perf_left, perf_right = st.columns([3, 2])
+performance_fig = partner_charts.quarter_performance(quarters, symbol)
+with perf_left:
+    st.plotly_chart(performance_fig, key="performance")
+    st.caption(
+        "Green bars hit target, red bars missed it, grey bars had no target (neither hit nor "
+        "missed). The dashes are the target."
+    )
+with perf_right:
+    st.plotly_chart(partner_charts.won_deals(quarters), key="deals_per_quarter")
+    st.caption("Deal count per quarter by outcome; only won deals are revenue.")
+bench = query("partner_benchmarks", partner_id=pid, as_of=filters.as_of).row(0, named=True)
+b1, b2 = st.columns(2)
+size, seg_size = bench["avg_deal_size"], bench["segment_median_deal_size"]
+b1.metric(
+    "Average won deal, last 4 quarters",
+    charts.money(size, symbol),
+    delta=f"segment median {charts.money(seg_size, symbol)}" if seg_size else None,
+    delta_color="off",
+    delta_arrow="off",
+    help=f"Won revenue / won deals. The median is over the {bench['segment_partners']:,} "
+    f"{profile['segment']} partners with won deals in the same quarters.",
+    border=True,
+)
+cycle, seg_cycle = bench["cycle_days_median"], bench["segment_cycle_days_median"]
+b2.metric(
+    "Median sales cycle, last 4 quarters",
+    "–" if cycle is None else f"{cycle:,.0f} days",
+    delta=None if seg_cycle is None else f"segment median {seg_cycle:,.0f} days",
+    delta_color="off",
+    delta_arrow="off",
+    help="Days from created_on to closed_on over won deals that have both dates.",
+    border=True,
+)
+
+# --- 4. Focus ---------------------------------------------------------------------------------
+st.subheader("Focus", anchor=False)
+focus = query("partner_focus", partner_id=pid, as_of=filters.as_of)
+if focus.height == 0:
+    st.info("No declared focus, no won deals with a vertical, and no vendor priorities this year.")
+    focus_fig = None
+else:
+    focus_fig = partner_charts.focus_comparison(focus)
+    st.plotly_chart(focus_fig, key="focus")
+    st.caption(
+        "Where the partner says it focuses, where its won revenue actually came from, and what "
+        "the vendor prioritises this fiscal year. Long gold bars with short blue ones are "
+        "priorities this partner does not sell into."
+    )
+
+# --- 5. Investment ----------------------------------------------------------------------------
+st.subheader("Investment", anchor=False)
+invest = query("partner_investments", partner_id=pid, as_of=filters.as_of)
+returns = query("partner_investment_return", partner_id=pid, as_of=filters.as_of)
+if invest.height == 0:
+    st.info("No investment recorded for this partner in the last 8 quarters.")
+else:
+    inv_left, inv_right = st.columns([3, 2])
+    with inv_left:
+        st.plotly_chart(partner_charts.investments_by_program(invest, symbol), key="investments")
+        st.caption("Resources spent on this partner per quarter, by program.")
+    with inv_right:
+        st.dataframe(
+            returns,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "peer_group": "Compared with",
+                "partners": st.column_config.NumberColumn("Partners", width="small"),
+                "revenue_t4q": st.column_config.NumberColumn(
+                    f"Revenue 4Q ({symbol})", format="compact"
+                ),
+                "invested_t4q": st.column_config.NumberColumn(
+                    f"Invested 4Q ({symbol})", format="compact"
+                ),
+                "revenue_per_invested": st.column_config.NumberColumn(
+                    "Revenue per unit invested",
+                    format="%.1f",
+                    help="Won revenue over the last 4 quarters / investment in the same quarters",
+                ),
+            },
+        )
+        download_csv(returns, f"investment_return_{pid}.csv", key="returns_csv")
+
+# --- 6. Deals ---------------------------------------------------------------------------------
+st.subheader("Deals", anchor=False)
+deals = query("partner_deals", partner_id=pid)
+if deals.height == 0:
+    st.info("No deals on file for this partner.")
+else:
+    st.dataframe(
+        deals,
+        hide_index=True,
+        width="stretch",
+        height=min(420, 38 + 35 * deals.height),
+        column_config={
+            "deal_id": "Deal",
+            "fiscal_quarter": "Quarter",
+            "closed_on": st.column_config.DateColumn("Closed"),
+            "created_on": st.column_config.DateColumn("Created"),
+            "status": "Status",
+            "vertical": "Vertical",
+            "amount": st.column_config.NumberColumn(f"Amount ({symbol})", format="localized"),
+            "cycle_days": st.column_config.NumberColumn("Cycle (days)"),
+        },
+    )
+    st.caption(f"{deals.height:,} deals, newest first; click a column header to sort.")
+    download_csv(deals, f"deals_{pid}.csv", key="deals_csv")
+
+# --- 7. QBR one-pager -------------------------------------------------------------------------
+facts = [
+    ("Segment / region", f"{profile['segment']} / {profile['region']}"),
+    ("Partner manager", profile["partner_manager"] or "–"),
+    ("Program tier / earned tier", f"{profile['program_tier'] or '–'} / {profile['earned_tier']}"),
+    ("Status", charts.STATUS_LABELS[profile["status"]]),
+    ("Revenue, last 4 quarters", charts.money(profile["revenue_t4q"], symbol)),
+    (f"Attainment {profile['as_of']}", charts.pct(profile["attainment"])),
+    ("Alignment score", alignment_text),
+]
+report = narrative.qbr_html(
+    profile,
+    facts,
+    [status_text, tier_text, *narrative.people_gaps(contacts)],
+    [f for f in (performance_fig, focus_fig) if f is not None],
+    [
+        ("People", people),
+        ("Recent deals", deals.head(25)),
+    ],
+)
+st.download_button(
+    "Download the QBR one-pager (HTML)",
+    report.encode("utf-8"),
+    file_name=f"qbr_{pid}_{profile['as_of']}.html",
+    mime="text/html",
+    icon=":material/summarize:",
+    key="qbr",
+    help="A self-contained page with this partner's facts and charts; opens offline.",
+)

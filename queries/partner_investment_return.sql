@@ -1,0 +1,49 @@
+-- Revenue per invested unit over the trailing four quarters to $as_of: one row for the partner,
+-- one for its earned-tier peers and one for its segment peers (peers include the partner).
+-- Params: $partner_id, $as_of.
+--   revenue_per_invested = won revenue_t4q / investment over the same four quarters (null when
+--   nothing was invested)
+with me as (
+    select p.partner_id, p.segment, pq.earned_tier
+    from partners as p
+    join partner_quarter as pq
+        on pq.partner_id = p.partner_id and pq.quarter_idx = as_of_idx($as_of)
+    where p.partner_id = $partner_id
+),
+
+invested as (
+    select partner_id, sum(amount) as invested_t4q
+    from investments
+    where quarter_idx between as_of_idx($as_of) - 3 and as_of_idx($as_of)
+    group by partner_id
+),
+
+facts as (
+    select p.partner_id, p.segment, pq.earned_tier, pq.revenue_t4q,
+        coalesce(i.invested_t4q, 0) as invested_t4q
+    from partners as p
+    join partner_quarter as pq
+        on pq.partner_id = p.partner_id and pq.quarter_idx = as_of_idx($as_of)
+    left join invested as i on i.partner_id = p.partner_id
+),
+
+groups as (
+    select 1 as rank, 'This partner' as peer_group, f.*
+    from facts as f join me using (partner_id)
+    union all
+    select 2, 'Earned tier: ' || me.earned_tier, f.*
+    from facts as f join me on f.earned_tier = me.earned_tier
+    union all
+    select 3, 'Segment: ' || me.segment, f.*
+    from facts as f join me on f.segment = me.segment
+)
+
+select
+    peer_group,
+    count(*) as partners,
+    sum(revenue_t4q) as revenue_t4q,
+    sum(invested_t4q) as invested_t4q,
+    sum(revenue_t4q) / nullif(sum(invested_t4q), 0) as revenue_per_invested
+from groups
+group by rank, peer_group
+order by rank

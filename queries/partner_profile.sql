@@ -1,0 +1,29 @@
+-- One partner's profile and scorecard as of $as_of: one row, or none for an unknown id.
+-- Params: $partner_id, $as_of. KPI columns come from partner_quarter (the single definitions).
+select
+    p.partner_id,
+    p.partner_name,
+    p.segment,
+    p.region,
+    p.partner_type,
+    p.program_tier,
+    p.partner_manager,
+    p.joined_on,
+    pq.fiscal_quarter as as_of,
+    pq.earned_tier,
+    pq.status,
+    pq.revenue_t4q,
+    pq.revenue_prev4q,
+    pq.won_deals_t4q,
+    pq.revenue,
+    pq.target_amount,
+    pq.attainment,
+    pq.is_missed,
+    pq.missed_streak,
+    pq.missed_last_8,
+    pq.targeted_last_8,
+    pq.alignment_score
+from partners as p
+join partner_quarter as pq
+    on pq.partner_id = p.partner_id and pq.quarter_idx = as_of_idx($as_of)
+where p.partner_id = $partner_id

@@ -1,0 +1,19 @@
+-- One partner's quarters: one row per fiscal quarter, the $quarters quarters ending at the
+-- as-of quarter. Params: $partner_id, $as_of, $quarters.
+--   attainment is null without a target > 0; is_missed is null then (neither hit nor missed)
+--   avg_deal_size = revenue / won_deals (null without won deals)
+select
+    fiscal_quarter,
+    quarter_idx,
+    revenue,
+    target_amount,
+    attainment,
+    is_missed,
+    won_deals,
+    lost_deals,
+    open_deals,
+    revenue / nullif(won_deals, 0) as avg_deal_size
+from partner_quarter
+where partner_id = $partner_id
+    and quarter_idx between as_of_idx($as_of) - coalesce($quarters, 8) + 1 and as_of_idx($as_of)
+order by quarter_idx

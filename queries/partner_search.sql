@@ -1,0 +1,16 @@
+-- Partner search box: up to 20 partners whose id or name contains $search (case-insensitive,
+-- literal text: no wildcards), exact id matches first, then by name.
+-- Params: $search (text; null or empty finds nothing).
+select
+    partner_id,
+    partner_name,
+    segment,
+    region
+from partners
+where length(trim(coalesce($search, ''))) > 0
+    and (
+        contains(lower(partner_id), lower(trim($search)))
+        or contains(lower(partner_name), lower(trim($search)))
+    )
+order by lower(partner_id) = lower(trim($search)) desc, partner_name, partner_id
+limit 20
