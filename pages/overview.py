@@ -5,7 +5,17 @@ import streamlit as st
 
 from channel import charts
 from channel.definitions import explain
-from channel.ui import currency, db_settings, download_csv, page_header, partners_match, query
+from channel.ui import (
+    currency,
+    db_settings,
+    download_csv,
+    go_to_partner,
+    page_header,
+    partner_link_column,
+    partners_match,
+    query,
+    with_partner_links,
+)
 
 ATTENTION_ROWS = 15
 TREND_QUARTERS = 8
@@ -99,23 +109,26 @@ with right:
 st.subheader("Partners that most need attention")
 st.caption(
     "Not OK as of the as-of quarter: replacement review first, then at risk, then watch; "
-    "within each, the largest trailing-four-quarter revenue first. "
-    + explain("status", settings, symbol).split("  \n")[0]
+    "within each, the largest trailing-four-quarter revenue first. Select a row, or click an "
+    "ID, to open the partner. " + explain("status", settings, symbol).split("  \n")[0]
 )
 attention = query("attention_list", limit=ATTENTION_ROWS, **params)
 if attention.height == 0:
     st.success("Every partner in scope is OK as of this quarter.")
 else:
-    shown = attention.with_columns(
+    shown = with_partner_links(attention).with_columns(
         pl.col("status").replace_strict(charts.STATUS_LABELS).alias("status")
     )
-    st.dataframe(
+    picked = st.dataframe(
         shown,
         hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="attention_table",
         column_order=[c for c in shown.columns if c not in ("partner_id", "segment")],
         width="stretch",
         column_config={
-            "partner_id": st.column_config.TextColumn("ID", width="small"),
+            "partner_link": partner_link_column("ID"),
             "partner_name": st.column_config.TextColumn("Partner", width="medium"),
             "segment": "Segment",
             "partner_manager": "Partner manager",
@@ -148,6 +161,8 @@ else:
             ),
         },
     )
+    if picked.selection.rows:  # a selected row opens that partner's page
+        go_to_partner(attention["partner_id"][picked.selection.rows[0]])
     total = kpis["watch"] + kpis["at_risk"] + kpis["replace_review"]
     st.caption(f"Showing {attention.height:,} of {total:,} partners that are not OK.")
     download_csv(attention, f"attention_{filters.as_of}.csv", key="attention_csv")

@@ -10,6 +10,7 @@ Without Chromium this skips with install instructions; in CI (CI=true) a skip is
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -34,13 +35,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# (url path, a heading the page must show)
+# (url path and query, a heading the page must show, how many charts it draws at least)
 PAGES = [
-    ("", "Channel overview"),
-    ("overview", "Channel overview"),
-    ("tiers", "Partner tiers"),
-    ("alignment", "Vertical alignment"),
-    ("missed_targets", "Missed targets"),
+    ("", "Channel overview", 2),
+    ("overview", "Channel overview", 2),
+    ("tiers", "Partner tiers", 2),
+    ("alignment", "Vertical alignment", 2),
+    ("missed_targets", "Missed targets", 2),
+    ("portfolio?partner_manager=Dan+Wu", "Partner manager portfolio", 2),
+    ("portfolio", "Partner manager portfolio", 1),
+    ("partner?partner=P06", "Foxtrot Solutions", 4),
 ]
 
 VIEWPORT = {"width": 1400, "height": 1700}
@@ -68,10 +72,17 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tiny_db):
     _require_chromium()
+    with _serve(tiny_db) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _serve(db: Path):
+    """``streamlit run app.py`` on a free port over ``db``; yields the base URL."""
     port = _free_port()
-    env = {**os.environ, "CHANNEL_DB": str(tiny_db)}
+    env = {**os.environ, "CHANNEL_DB": str(db)}
     SHOTS.mkdir(parents=True, exist_ok=True)
-    log = open(SHOTS / "server.log", "w")  # closed when the server stops
+    log = open(SHOTS / f"server-{port}.log", "w")  # closed when the server stops
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -106,13 +117,15 @@ def server(tiny_db):
             proc.kill()
             pytest.fail(f"streamlit did not start on {url}")
         time.sleep(0.3)
-    yield url
-    log.close()
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -161,20 +174,20 @@ def _metrics(page) -> dict[str, str]:
     return dict(page.evaluate(_READ_METRICS))
 
 
-@pytest.mark.parametrize(("path", "heading"), PAGES)
-def test_every_page_draws(browser, server, path, heading):
+@pytest.mark.parametrize(("path", "heading", "charts"), PAGES)
+def test_every_page_draws(browser, server, path, heading, charts):
     page = browser.new_page(viewport=VIEWPORT)
     page.goto(f"{server}/{path}")
     _settle(page)
     page.get_by_role("heading", name=heading).first.wait_for(timeout=15_000)
     assert page.locator("[data-testid='stException']").count() == 0
-    charts = page.locator(".js-plotly-plot")
-    charts.nth(1).wait_for(timeout=15_000)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{path or 'home'}.png"), full_page=True)
+    page.locator(".js-plotly-plot").nth(charts - 1).wait_for(timeout=15_000)
     # a drawn Plotly chart has trace groups with marks in it
-    page.locator(".js-plotly-plot g.trace").first.wait_for(timeout=15_000)
-    assert page.locator(".js-plotly-plot g.trace").count() >= 2
+    page.locator(".js-plotly-plot g.trace").nth(charts - 1).wait_for(timeout=15_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_") or "home"
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     page.close()
 
 
@@ -209,4 +222,40 @@ def test_hostile_url_shows_notice_not_traceback(browser, server):
     page.locator(".js-plotly-plot").nth(1).wait_for(timeout=15_000)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.get_by_text("Ignored unknown segment").count() == 1
+    page.close()
+
+
+def test_deep_link_on_a_fresh_server(browser, tiny_db):
+    """The first request after a restart is a shared link to a partner: it must draw the page
+    (Streamlit's pages/-folder compatibility mode would otherwise run the page without app.py)."""
+    with _serve(tiny_db) as url:
+        page = browser.new_page(viewport=VIEWPORT)
+        page.goto(url + "/partner?partner=P04&segment=SMB")
+        _settle(page)
+        page.get_by_role("heading", name="Delta Direct").wait_for(timeout=15_000)
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert "segment=SMB" in page.url
+        page.close()
+
+
+def test_a_row_on_the_overview_opens_its_partner(browser, server):
+    page = browser.new_page(viewport=VIEWPORT)
+    page.goto(server + "/")
+    _settle(page)
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.wait_for(timeout=15_000)
+    box = grid.bounding_box()
+    # the first data row's selection box: rows are 35 px under a 35 px header
+    page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)
+    page.wait_for_url(re.compile(r"/partner\?(.*&)?partner=P06"), timeout=15_000)
+    _settle(page)
+    page.get_by_role("heading", name="Foxtrot Solutions").wait_for(timeout=15_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=str(SHOTS / "partner_from_overview.png"), full_page=True)
+    # back on the overview, the old selection does not send us away again
+    page.get_by_role("link", name="Overview").click()
+    _settle(page)
+    page.get_by_role("heading", name="Channel overview").wait_for(timeout=15_000)
+    page.wait_for_timeout(1_000)
+    assert "/partner" not in page.url
     page.close()
