@@ -269,22 +269,26 @@ facts = [
     (f"Attainment {profile['as_of']}", charts.pct(profile["attainment"])),
     ("Alignment score", alignment_text),
 ]
-report = narrative.qbr_html(
-    profile,
-    facts,
-    [status_text, tier_text, *narrative.people_gaps(contacts)],
-    [f for f in (performance_fig, focus_fig) if f is not None],
-    [
-        ("People", people),
-        ("Recent deals", deals.head(25)),
-    ],
-)
+
+
+def one_pager() -> bytes:
+    """The QBR one-pager, built only when the button is clicked (it inlines plotly.js)."""
+    return narrative.qbr_html(
+        profile,
+        facts,
+        [status_text, tier_text, *narrative.people_gaps(contacts)],
+        [f for f in (performance_fig, focus_fig) if f is not None],
+        [("People", people), ("Recent deals", deals.head(25))],
+    ).encode("utf-8")
+
+
 st.download_button(
     "Download the QBR one-pager (HTML)",
-    report.encode("utf-8"),
+    one_pager,
     file_name=f"qbr_{pid}_{profile['as_of']}.html",
     mime="text/html",
     icon=":material/summarize:",
     key="qbr",
+    on_click="ignore",
     help="A self-contained page with this partner's facts and charts; opens offline.",
 )
