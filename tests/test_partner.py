@@ -45,7 +45,9 @@ def test_replacement_review_partner(tiny_db, app_on):
     assert any("No contacts on file" in m.value for m in at.markdown)
     returns = next(d.value for d in at.dataframe if "peer_group" in d.value.columns)
     mine = returns[returns["peer_group"] == "This partner"].iloc[0]
-    assert mine["invested_t4q"] == 0 and mine["revenue_per_invested"] != mine["revenue_per_invested"]
+    assert (
+        mine["invested_t4q"] == 0 and mine["revenue_per_invested"] != mine["revenue_per_invested"]
+    )
     assert len(at.get("plotly_chart")) == 4  # performance, deals, focus, investment
 
 
