@@ -33,7 +33,7 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
     "top20_share": (
         "Share of trailing-four-quarter revenue held by the top 20% of partners (ranked by "
         "that revenue). Above 80% means a few partners carry the channel.",
-        "overview_kpis",
+        "tiers_concentration",
     ),
     "earned_tier": (
         "The tier a partner's trailing-four-quarter won revenue earns: Platinum from "

@@ -32,6 +32,8 @@ params = filters.params()
 symbol = currency()
 settings = db_settings()
 kpis = query("overview_kpis", **params).row(0, named=True)
+concentration = query("tiers_concentration", **params).filter(pl.col("period") == "current")
+top20_share = concentration["top20_share"][0] if concentration.height else None
 
 # --- KPI cards ---------------------------------------------------------------------------------
 trend = query("revenue_by_quarter", quarters=TREND_QUARTERS, **params)
@@ -70,7 +72,7 @@ c3.metric(
 )
 c4.metric(
     "Top-20% revenue share",
-    charts.pct(kpis["top20_share"]),
+    charts.pct(top20_share),
     delta="of revenue, last 4 quarters",
     delta_color="off",
     delta_arrow="off",

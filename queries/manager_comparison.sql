@@ -5,6 +5,11 @@
 --   flagged: partners whose status is not ok
 --   main_segment: the segment with most of the manager's partners (ties: SMB, Midmarket,
 --                 Enterprise, Mixed)
+with as_of as materialized (
+    -- the as-of quarter index, computed once (the macro inside a join hides it from the scan)
+    select as_of_idx($as_of) as quarter_idx
+)
+
 select
     coalesce(p.partner_manager, '(no manager)') as partner_manager,
     count(*) as partners,
@@ -25,6 +30,6 @@ select
     end as main_segment
 from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
 join partner_quarter as pq
-    on pq.partner_id = p.partner_id and pq.quarter_idx = as_of_idx($as_of)
+    on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
 group by all
 order by revenue_t4q desc, partner_manager

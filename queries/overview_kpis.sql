@@ -8,35 +8,25 @@
 --   revenue_asof, target_asof: the as-of quarter, over partners with a target > 0 in it
 --   attainment_asof     revenue_asof / target_asof (a fraction)
 --   watch, at_risk, replace_review: partners per status
---   top20_share         share of revenue_t4q held by the top 20% of partners (ceil(20% of partners),
---                       ranked by revenue_t4q)
-with scoped as (
+-- (The top-20% revenue share is defined once, in tiers_concentration.sql.)
+with as_of as materialized (
+    -- the as-of quarter index, computed once (the macro inside a join hides it from the scan)
+    select as_of_idx($as_of) as quarter_idx
+),
+
+scoped as (
     select pq.*
     from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
     join partner_quarter as pq
-        on pq.partner_id = p.partner_id and pq.quarter_idx = as_of_idx($as_of)
-),
-
-ranked as (
-    select
-        revenue_t4q,
-        row_number() over (order by revenue_t4q desc, partner_id) as revenue_rank,
-        count(*) over () as partner_count
-    from scoped
-),
-
-concentration as (
-    select
-        sum(revenue_t4q) filter (where revenue_rank <= ceil(partner_count * 0.2))
-        / nullif(sum(revenue_t4q), 0) as top20_share
-    from ranked
+        on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
 ),
 
 prev_reach as (
     -- the previous four quarters are only comparable when the data covers all of them
     select count(*) = 4 as is_covered
     from quarters
-    where quarter_idx between as_of_idx($as_of) - 7 and as_of_idx($as_of) - 4
+    where quarter_idx between (select quarter_idx from as_of) - 7
+        and (select quarter_idx from as_of) - 4
 ),
 
 totals as (
@@ -63,6 +53,5 @@ select
     t.revenue_asof / t.target_asof as attainment_asof,
     t.watch,
     t.at_risk,
-    t.replace_review,
-    c.top20_share
-from totals as t, concentration as c, prev_reach as r
+    t.replace_review
+from totals as t, prev_reach as r

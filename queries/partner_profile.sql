@@ -1,5 +1,10 @@
 -- One partner's profile and scorecard as of $as_of: one row, or none for an unknown id.
 -- Params: $partner_id, $as_of. KPI columns come from partner_quarter (the single definitions).
+with as_of as materialized (
+    -- the as-of quarter index, computed once (the macro inside a join hides it from the scan)
+    select as_of_idx($as_of) as quarter_idx
+)
+
 select
     p.partner_id,
     p.partner_name,
@@ -25,5 +30,5 @@ select
     pq.alignment_score
 from partners as p
 join partner_quarter as pq
-    on pq.partner_id = p.partner_id and pq.quarter_idx = as_of_idx($as_of)
+    on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
 where p.partner_id = $partner_id

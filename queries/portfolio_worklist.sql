@@ -3,10 +3,15 @@
 -- against the as-of target, then tier mismatch, then alignment gap. At most $limit rows.
 -- Params: $as_of, $limit, and the five filter lists.
 --   shortfall    target - won revenue in the as-of quarter when missed, else 0
---   tier_gap     program tier rank - earned tier rank (positive: holds more than it earns;
---                negative: a promotion candidate); null without a program tier
+--   tier_gap     tiers held above the tier earned (the tier_gap macro, 51_tier_gap.sql:
+--                positive = over-tiered, negative = a promotion candidate)
 --   alignment_gap 1 - alignment_score (null when the score is unknown)
-with scored as (
+with as_of as materialized (
+    -- the as-of quarter index, computed once (the macro inside a join hides it from the scan)
+    select as_of_idx($as_of) as quarter_idx
+),
+
+scored as (
     select
         p.partner_id,
         p.partner_name,
@@ -19,13 +24,12 @@ with scored as (
         pq.missed_last_8,
         pq.attainment,
         case when pq.is_missed then pq.target_amount - pq.revenue else 0 end as shortfall,
-        list_position(['Registered', 'Silver', 'Gold', 'Platinum'], p.program_tier)
-        - list_position(['Registered', 'Silver', 'Gold', 'Platinum'], pq.earned_tier) as tier_gap,
+        tier_gap(p.program_tier, pq.earned_tier) as tier_gap,
         1 - pq.alignment_score as alignment_gap,
         pq.revenue_t4q
     from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
     join partner_quarter as pq
-        on pq.partner_id = p.partner_id and pq.quarter_idx = as_of_idx($as_of)
+        on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
 )
 
 select *

@@ -3,6 +3,11 @@
 --         $program_tier, $partner_manager (lists of allowed values, null = all).
 -- Grain and columns are the CLI export's contract (README "Scorecard export"). KPIs come from
 -- partner_quarter (queries/build/40_partner_quarter.sql); nothing is recomputed here.
+with as_of as materialized (
+    -- the as-of quarter index, computed once (the macro inside a join hides it from the scan)
+    select as_of_idx($as_of) as quarter_idx
+)
+
 select
     p.partner_id,
     p.partner_name,
@@ -21,5 +26,5 @@ select
     pq.status
 from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
 join partner_quarter as pq
-    on pq.partner_id = p.partner_id and pq.quarter_idx = as_of_idx($as_of)
+    on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
 order by pq.revenue_t4q desc, p.partner_id

@@ -1,11 +1,16 @@
 -- Partners per earned tier and per status for the filtered partners as of $as_of: one row per
 -- (dimension, value), every tier and status present even at zero.
 -- Params: $as_of and the five filter lists.
-with scoped as (
+with as_of as materialized (
+    -- the as-of quarter index, computed once (the macro inside a join hides it from the scan)
+    select as_of_idx($as_of) as quarter_idx
+),
+
+scoped as (
     select pq.earned_tier, pq.status
     from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
     join partner_quarter as pq
-        on pq.partner_id = p.partner_id and pq.quarter_idx = as_of_idx($as_of)
+        on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
 ),
 
 dims as (

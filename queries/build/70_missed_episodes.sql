@@ -1,0 +1,34 @@
+-- missed_episodes: one row per missed partner-quarter (is_missed in partner_quarter), that is,
+-- every quarter in which a partner's missed streak reaches a new length. It feeds the recovery
+-- analysis on the Missed targets page (queries/missed_recovery.sql).
+--   reached_streak  missed_streak of that quarter: the length the streak reaches there
+--   next_hit_idx    quarter_idx of the partner's first hit (attainment >= miss_below) after that
+--                   quarter; null when there is none in the data. Quarters without a target are
+--                   neither hits nor misses and are skipped.
+-- next_hit_idx may lie after a page's as-of quarter: queries only compare it with quarters up to
+-- the as-of quarter, so later data never leaks in.
+create table missed_episodes as
+with misses as (
+    select partner_id, quarter_idx, missed_streak
+    from partner_quarter
+    where is_missed
+),
+
+hits as (
+    select partner_id, quarter_idx as hit_idx
+    from partner_quarter
+    where not is_missed
+),
+
+final as (
+    select
+        m.partner_id,
+        m.quarter_idx,
+        m.missed_streak as reached_streak,
+        h.hit_idx as next_hit_idx
+    from misses as m
+    asof left join hits as h on h.partner_id = m.partner_id and h.hit_idx > m.quarter_idx
+)
+
+select * from final
+order by quarter_idx, partner_id

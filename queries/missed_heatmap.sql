@@ -1,0 +1,68 @@
+-- Attainment heatmap: one row per shown partner and fiscal quarter, the $quarters quarters
+-- ending at $as_of (default 12; fewer when the data starts later).
+-- Which partners: at most $limit (default 60) of the filtered partners; those with a status other
+-- than ok come first, each group by the largest revenue_t4q as of $as_of.
+-- Row order (row_order): most severe status first, then the longest missed_streak, then revenue_t4q.
+-- Params: $as_of, $quarters, $limit, and the five filter lists.
+--   partners_in_scope     filtered partners in all (so the page can say how many are not shown)
+--   attainment            revenue / target of that quarter (a fraction); null = no target, or a
+--                         target of 0 (neither hit nor missed)
+--   is_missed             attainment below the miss_below setting; null without a target
+with scoped as (
+    select
+        p.partner_id,
+        p.partner_name,
+        p.segment,
+        pq.status,
+        pq.missed_streak,
+        pq.missed_last_8,
+        pq.revenue_t4q
+    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+    join partner_quarter as pq on pq.partner_id = p.partner_id
+    -- an IN list lets DuckDB filter the scan before the join (much faster than a join condition)
+    where pq.quarter_idx in (select as_of_idx($as_of))
+),
+
+picked as (
+    select *, (select count(*) from scoped) as partners_in_scope
+    from scoped
+    order by (status <> 'ok') desc, revenue_t4q desc, partner_id
+    limit coalesce($limit, 60)
+),
+
+ordered as (
+    select
+        *,
+        row_number() over (
+            order by
+                list_position(['replace_review', 'at_risk', 'watch', 'ok'], status),
+                missed_streak desc,
+                revenue_t4q desc,
+                partner_id
+        ) as row_order
+    from picked
+)
+
+select
+    o.row_order,
+    o.partner_id,
+    o.partner_name,
+    o.segment,
+    o.status,
+    o.missed_streak,
+    o.missed_last_8,
+    o.revenue_t4q,
+    o.partners_in_scope,
+    pq.fiscal_quarter,
+    pq.quarter_idx,
+    pq.revenue,
+    pq.target_amount,
+    pq.attainment,
+    pq.is_missed
+from ordered as o
+join partner_quarter as pq on pq.partner_id = o.partner_id
+where pq.quarter_idx in (
+    select quarter_idx from quarters
+    where quarter_idx between as_of_idx($as_of) - coalesce($quarters, 12) + 1 and as_of_idx($as_of)
+)
+order by o.row_order, pq.quarter_idx

@@ -1,0 +1,66 @@
+-- Missed-target status lists: one row per filtered partner whose status as of $as_of is not ok
+-- (watch, at_risk or replace_review), the largest revenue_t4q first. Statuses are exclusive
+-- (the most severe wins), so a partner is in exactly one list; the page splits by status.
+-- Params: $as_of and the five filter lists.
+--   earned_tier, status, missed_streak, missed_last_8, targeted_last_8, revenue_t4q:
+--                         partner_quarter as of $as_of (queries/build/40_partner_quarter.sql)
+--   last_attainment       attainment (a fraction) of the latest quarter with a target > 0 among
+--                         the 8 ending at $as_of; last_target_quarter is that quarter
+--   attainment_trend      attainment of each quarter with a target among the 8 fiscal quarters
+--                         ending at $as_of, oldest first; quarters without a target are left out,
+--                         as the streak skips them (a list of targeted_last_8 values)
+with flagged as (
+    select
+        p.partner_id,
+        p.partner_name,
+        p.segment,
+        p.partner_manager,
+        p.program_tier,
+        pq.earned_tier,
+        pq.status,
+        pq.missed_streak,
+        pq.missed_last_8,
+        pq.targeted_last_8,
+        pq.revenue_t4q
+    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+    join partner_quarter as pq on pq.partner_id = p.partner_id
+    -- an IN list lets DuckDB filter the scan before the join (much faster than a join condition)
+    where pq.quarter_idx in (select as_of_idx($as_of)) and pq.status <> 'ok'
+),
+
+history as (
+    select
+        h.partner_id,
+        list(h.attainment order by h.quarter_idx)
+            filter (where h.attainment is not null) as attainment_trend,
+        arg_max(h.attainment, h.quarter_idx)
+            filter (where h.attainment is not null) as last_attainment,
+        arg_max(h.fiscal_quarter, h.quarter_idx)
+            filter (where h.attainment is not null) as last_target_quarter
+    from partner_quarter as h
+    semi join flagged as f on f.partner_id = h.partner_id
+    where h.quarter_idx in (
+        select quarter_idx from quarters
+        where quarter_idx between as_of_idx($as_of) - 7 and as_of_idx($as_of)
+    )
+    group by h.partner_id
+)
+
+select
+    f.partner_id,
+    f.partner_name,
+    f.segment,
+    f.partner_manager,
+    f.program_tier,
+    f.earned_tier,
+    f.status,
+    f.missed_streak,
+    f.missed_last_8,
+    f.targeted_last_8,
+    h.last_attainment,
+    h.last_target_quarter,
+    h.attainment_trend,
+    f.revenue_t4q
+from flagged as f
+join history as h on h.partner_id = f.partner_id
+order by f.revenue_t4q desc, f.partner_id
