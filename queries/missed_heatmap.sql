@@ -8,7 +8,12 @@
 --   attainment            revenue / target of that quarter (a fraction); null = no target, or a
 --                         target of 0 (neither hit nor missed)
 --   is_missed             attainment below the miss_below setting; null without a target
-with scoped as (
+with as_of as materialized (
+    -- the as-of quarter index, computed once (the macro inside a join hides it from the scan)
+    select as_of_idx($as_of) as quarter_idx
+),
+
+scoped as (
     select
         p.partner_id,
         p.partner_name,
@@ -19,8 +24,7 @@ with scoped as (
         pq.revenue_t4q
     from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
     join partner_quarter as pq on pq.partner_id = p.partner_id
-    -- an IN list lets DuckDB filter the scan before the join (much faster than a join condition)
-    where pq.quarter_idx in (select as_of_idx($as_of))
+    where pq.quarter_idx = (select quarter_idx from as_of)
 ),
 
 picked as (
@@ -61,8 +65,6 @@ select
     pq.is_missed
 from ordered as o
 join partner_quarter as pq on pq.partner_id = o.partner_id
-where pq.quarter_idx in (
-    select quarter_idx from quarters
-    where quarter_idx between as_of_idx($as_of) - coalesce($quarters, 12) + 1 and as_of_idx($as_of)
-)
+where pq.quarter_idx between (select quarter_idx from as_of) - coalesce($quarters, 12) + 1
+    and (select quarter_idx from as_of)
 order by o.row_order, pq.quarter_idx

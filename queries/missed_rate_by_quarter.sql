@@ -8,7 +8,12 @@
 --   shortfall             sum of (target - won revenue) over the missed partner-quarters, in
 --                         currency; hits do not offset misses
 --   target, revenue       sum of targets and of won revenue over the targeted partners
-with per_segment as (
+with as_of as materialized (
+    -- the as-of quarter index, computed once (the macro inside a join hides it from the scan)
+    select as_of_idx($as_of) as quarter_idx
+),
+
+per_segment as (
     select
         pq.fiscal_quarter,
         pq.quarter_idx,
@@ -21,8 +26,8 @@ with per_segment as (
     from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
     join partner_quarter as pq on pq.partner_id = p.partner_id
     where pq.is_missed is not null
-        and pq.quarter_idx
-        between as_of_idx($as_of) - coalesce($quarters, 8) + 1 and as_of_idx($as_of)
+        and pq.quarter_idx between (select quarter_idx from as_of) - coalesce($quarters, 8) + 1
+        and (select quarter_idx from as_of)
     group by pq.fiscal_quarter, pq.quarter_idx, p.segment
 ),
 

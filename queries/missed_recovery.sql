@@ -14,11 +14,16 @@
 --                   censored counts the later ones, which are left out of that horizon (right
 --                   censoring), so each horizon has its own sample
 --   recovery_rate   recovered / episodes (a fraction; null when no episode is observed)
-with episodes as (
+with as_of as materialized (
+    -- the as-of quarter index, computed once (the macro inside a join hides it from the scan)
+    select as_of_idx($as_of) as quarter_idx
+),
+
+episodes as (
     select e.partner_id, p.segment, e.quarter_idx, e.reached_streak, e.next_hit_idx
     from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
     join missed_episodes as e on e.partner_id = p.partner_id
-    where e.quarter_idx <= as_of_idx($as_of)
+    where e.quarter_idx <= (select quarter_idx from as_of)
         and e.reached_streak in (select unnest([watch_streak, at_risk_streak]) from settings)
 ),
 
@@ -26,7 +31,7 @@ judged as (
     select
         e.*,
         hz.horizon_quarters,
-        e.quarter_idx + hz.horizon_quarters <= as_of_idx($as_of) as is_observed,
+        e.quarter_idx + hz.horizon_quarters <= (select quarter_idx from as_of) as is_observed,
         coalesce(e.next_hit_idx <= e.quarter_idx + hz.horizon_quarters, false) as is_recovered
     from episodes as e
     cross join (values (1), (2), (4)) as hz (horizon_quarters)

@@ -9,7 +9,12 @@
 --   attainment_trend      attainment of each quarter with a target among the 8 fiscal quarters
 --                         ending at $as_of, oldest first; quarters without a target are left out,
 --                         as the streak skips them (a list of targeted_last_8 values)
-with flagged as (
+with as_of as materialized (
+    -- the as-of quarter index, computed once (the macro inside a join hides it from the scan)
+    select as_of_idx($as_of) as quarter_idx
+),
+
+flagged as (
     select
         p.partner_id,
         p.partner_name,
@@ -25,7 +30,7 @@ with flagged as (
     from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
     join partner_quarter as pq on pq.partner_id = p.partner_id
     -- an IN list lets DuckDB filter the scan before the join (much faster than a join condition)
-    where pq.quarter_idx in (select as_of_idx($as_of)) and pq.status <> 'ok'
+    where pq.quarter_idx = (select quarter_idx from as_of) and pq.status <> 'ok'
 ),
 
 history as (
@@ -39,10 +44,8 @@ history as (
             filter (where h.attainment is not null) as last_target_quarter
     from partner_quarter as h
     semi join flagged as f on f.partner_id = h.partner_id
-    where h.quarter_idx in (
-        select quarter_idx from quarters
-        where quarter_idx between as_of_idx($as_of) - 7 and as_of_idx($as_of)
-    )
+    where h.quarter_idx between (select quarter_idx from as_of) - 7
+        and (select quarter_idx from as_of)
     group by h.partner_id
 )
 

@@ -1,0 +1,654 @@
+"""Missed targets page: its queries on the tiny hand-built dataset, its chart builders, AppTests.
+
+Every expected number below is worked out by hand from tests/data/tiny/*.csv and EXPECTED.md
+(default settings: miss below 100%, watch 2 in a row, at risk 3 in a row, review 6 of the last 8).
+The grid of quarters runs 2024-Q1 .. 2026-Q1 (P03's won deal of 2026-01-15 stretches it), so
+"the last 8 quarters" as of 2025-Q4 is 2024-Q1 .. 2025-Q4 and as of 2024-Q4 only 2024-Q1 .. Q4.
+
+Hit (H) / miss (M) / skip (-, no target or a target of 0) per partner, 2024-Q1 .. 2025-Q4:
+    P01 H H H H  H H H H      P02 H H H H  H H M H      P03 H H H H  H H H H
+    P04 H H H H  H H M M      P05 H H H M  M - - M      P06 H M M M  M M M H
+    P07 H H M M  M M H M      P08 - - - -  - - - -      P09 - - - -  H H H -
+    P10 - - - -  H H H H
+"""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+
+from channel.charts import SEGMENT_COLORS, STATUS_COLORS
+from channel.charts import missed as charts
+from channel.runner import run
+
+NO_FILTERS = dict.fromkeys(["segment", "region", "partner_type", "program_tier", "partner_manager"])
+
+
+def q(db, name: str, as_of: str | None = None, **params) -> pl.DataFrame:
+    return run(name, db=db, as_of=as_of, **{**NO_FILTERS, **params})
+
+
+def lists(frame: pl.DataFrame) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {"watch": [], "at_risk": [], "replace_review": []}
+    for pid, status in frame.select("partner_id", "status").iter_rows():
+        out[status].append(pid)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Status lists
+
+
+def test_status_lists_as_of_2025_q4(tiny_db):
+    frame = q(tiny_db, "missed_status_list", "2025-Q4")
+    # P04: misses 2025-Q3, Q4 after a hit -> streak 2, 2 of 8 -> watch.
+    # P05: 2025-Q4 M, Q3 and Q2 skipped, Q1 M, 2024-Q4 M, 2024-Q3 H -> streak 3, 3 of 8 -> at risk.
+    # P06: six misses 2024-Q2..2025-Q3, then a hit -> streak 0, 6 of 8 -> replacement review.
+    # P07: streak 1 (the 2025-Q3 hit ends it), 5 of 8 < 6 -> ok, so in no list.
+    assert lists(frame) == {"watch": ["P04"], "at_risk": ["P05"], "replace_review": ["P06"]}
+    # most revenue first: P04 350k, P06 270k, P05 230k
+    assert frame["partner_id"].to_list() == ["P04", "P06", "P05"]
+    p05 = frame.filter(pl.col("partner_id") == "P05").row(0, named=True)
+    # a quarter without a target neither breaks the streak nor counts as a miss:
+    # streak 3 (not 1) and missed_last_8 3 (not 5); 6 of the 8 quarters had a target
+    assert (p05["missed_streak"], p05["missed_last_8"], p05["targeted_last_8"]) == (3, 3, 6)
+    assert p05["last_attainment"] == 0.0 and p05["last_target_quarter"] == "2025-Q4"
+    # 2024: 200/200, 250/200, 200/200, 100/200; 2025-Q1 150/200; Q2, Q3 left out; Q4 0/200
+    assert p05["attainment_trend"] == [1.0, 1.25, 1.0, 0.5, 0.75, 0.0]
+    assert (p05["segment"], p05["partner_manager"], p05["program_tier"]) == (
+        "Enterprise",
+        "Ben Ortiz",
+        "Gold",
+    )
+    assert p05["earned_tier"] == "Registered"  # 230k < 250k
+    p06 = frame.filter(pl.col("partner_id") == "P06").row(0, named=True)
+    assert p06["attainment_trend"] == [1.0, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 1.5]
+    assert (p06["missed_streak"], p06["missed_last_8"], p06["last_attainment"]) == (0, 6, 1.5)
+    p04 = frame.filter(pl.col("partner_id") == "P04").row(0, named=True)
+    assert p04["attainment_trend"] == [1.0, 1.0, 1.0, 1.0, 1.0, 1.2, 0.5, 0.8]
+
+
+def test_status_lists_as_of_2024_q4(tiny_db):
+    frame = q(tiny_db, "missed_status_list", "2024-Q4")
+    # P06: 2024-Q2..Q4 missed -> streak 3 -> at risk; P07: Q3, Q4 missed -> watch;
+    # P05: only 2024-Q4 missed -> streak 1 -> ok. Nobody has 6 misses in 4 quarters.
+    assert lists(frame) == {"watch": ["P07"], "at_risk": ["P06"], "replace_review": []}
+    p07 = frame.filter(pl.col("partner_id") == "P07").row(0, named=True)
+    assert p07["attainment_trend"] == [1.0, 1.0, 0.5, 0.5]  # only 4 quarters of data
+    assert (p07["missed_streak"], p07["missed_last_8"], p07["targeted_last_8"]) == (2, 2, 4)
+
+
+def test_status_lists_are_exclusive_and_skip_quarters_without_target(tiny_db):
+    frame = q(tiny_db, "missed_status_list", "2025-Q3")
+    # P06 has a streak of 6 (at-risk territory) and 6 of 8 missed: only replacement review.
+    # P05: 2025-Q3 (no row) and Q2 (target 0) skipped, 2025-Q1 and 2024-Q4 missed -> watch.
+    assert lists(frame) == {"watch": ["P05"], "at_risk": [], "replace_review": ["P06"]}
+    p05 = frame.filter(pl.col("partner_id") == "P05").row(0, named=True)
+    # the as-of quarter has no target: the last attainment is 2025-Q1's 150k / 200k
+    assert (p05["last_attainment"], p05["last_target_quarter"]) == (0.75, "2025-Q1")
+
+
+@pytest.mark.parametrize(
+    ("filters", "as_of", "expected"),
+    [
+        ({"segment": ["SMB"]}, "2025-Q4", {"watch": ["P04"], "at_risk": [], "replace_review": []}),
+        (
+            {"partner_manager": ["Dan Wu"]},
+            "2024-Q4",
+            {"watch": ["P07"], "at_risk": [], "replace_review": []},
+        ),
+        (
+            {"segment": ["Enterprise", "Midmarket"]},
+            "2025-Q4",
+            {"watch": [], "at_risk": ["P05"], "replace_review": ["P06"]},
+        ),
+    ],
+)
+def test_status_lists_follow_the_filters(tiny_db, filters, as_of, expected):
+    assert lists(q(tiny_db, "missed_status_list", as_of, **filters)) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Miss rate and shortfall
+
+# all segments, 2024-Q1 .. 2025-Q4: (targeted, missed, shortfall)
+#   2024-Q1..Q4: P01..P07 have targets (7).
+#   2024-Q2: P06 40k/100k -> 60k.  2024-Q3: P06 60k + P07 50k/100k 50k = 110k.
+#   2024-Q4: P05 100k/200k 100k + P06 60k + P07 50k = 210k.
+#   2025-Q1: 9 targeted (P09, P10 join); P05 150k/200k 50k + P06 60k + P07 50k = 160k.
+#   2025-Q2: 8 (P05's target is 0); P06 60k + P07 50k = 110k.
+#   2025-Q3: 8 (P05 has no row); P02 200k/250k 50k + P04 50k + P06 60k = 160k.
+#   2025-Q4: 8 (P08's 0 and P09's missing target drop out); P04 20k + P05 200k + P07 50k = 270k.
+ALL_SEGMENTS_2025_Q4 = {
+    "2024-Q1": (7, 0, 0.0),
+    "2024-Q2": (7, 1, 60_000.0),
+    "2024-Q3": (7, 2, 110_000.0),
+    "2024-Q4": (7, 3, 210_000.0),
+    "2025-Q1": (9, 3, 160_000.0),
+    "2025-Q2": (8, 2, 110_000.0),
+    "2025-Q3": (8, 3, 160_000.0),
+    "2025-Q4": (8, 3, 270_000.0),
+}
+
+
+def test_miss_rate_per_quarter_all_segments(tiny_db):
+    frame = q(tiny_db, "missed_rate_by_quarter", "2025-Q4", quarters=8)
+    total = frame.filter(pl.col("is_total"))
+    assert set(total["segment"]) == {"All segments"}
+    got = {
+        r["fiscal_quarter"]: (r["targeted_partners"], r["missed_partners"], r["shortfall"])
+        for r in total.iter_rows(named=True)
+    }
+    assert got == ALL_SEGMENTS_2025_Q4
+    rates = dict(total.select("fiscal_quarter", "miss_rate").iter_rows())
+    assert rates["2025-Q4"] == pytest.approx(3 / 8)
+    assert rates["2025-Q1"] == pytest.approx(3 / 9)
+    assert rates["2024-Q1"] == 0.0
+    assert "2026-Q1" not in rates  # later data never leaks in
+
+
+def test_miss_rate_per_segment(tiny_db):
+    frame = q(tiny_db, "missed_rate_by_quarter", "2025-Q4", quarters=2)
+    got = {
+        (r["fiscal_quarter"], r["segment"]): (
+            r["targeted_partners"],
+            r["missed_partners"],
+            r["shortfall"],
+        )
+        for r in frame.filter(~pl.col("is_total")).iter_rows(named=True)
+    }
+    assert got == {
+        # 2025-Q3: SMB P01 H, P04 50k/100k M, P10 H; Midmarket P02 M 50k, P06 M 60k, P09 H;
+        # Enterprise P03 H, P07 H (P05 has no target)
+        ("2025-Q3", "SMB"): (3, 1, 50_000.0),
+        ("2025-Q3", "Midmarket"): (3, 2, 110_000.0),
+        ("2025-Q3", "Enterprise"): (2, 0, 0.0),
+        # 2025-Q4: SMB P04 80k/100k; Midmarket P02 and P06 hit (P09 no target);
+        # Enterprise P05 0/200k and P07 50k/100k. Mixed: P08's target is 0 -> no row at all.
+        ("2025-Q4", "SMB"): (3, 1, 20_000.0),
+        ("2025-Q4", "Midmarket"): (2, 0, 0.0),
+        ("2025-Q4", "Enterprise"): (3, 2, 250_000.0),
+    }
+
+
+def test_miss_rate_in_the_earlier_fiscal_year_and_with_a_filter(tiny_db):
+    frame = q(tiny_db, "missed_rate_by_quarter", "2024-Q4", quarters=8, segment=["Enterprise"])
+    # only 2024 exists before 2024-Q4; Enterprise = P03 (hits), P05, P07
+    total = frame.filter(pl.col("is_total"))
+    assert total["fiscal_quarter"].to_list() == ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
+    assert total["missed_partners"].to_list() == [0, 0, 1, 2]  # Q3 P07; Q4 P05 and P07
+    assert total["shortfall"].to_list() == [0.0, 0.0, 50_000.0, 150_000.0]
+    assert total["targeted_partners"].to_list() == [3, 3, 3, 3]
+
+
+# ---------------------------------------------------------------------------------------------
+# Recovery
+
+# Episodes (the quarter a streak reaches 2 or 3), up to 2025-Q4:
+#   P04 reaches 2 at 2025-Q4 (nothing after it is observed).
+#   P05 reaches 2 at 2025-Q1; 2025-Q2 (target 0) and Q3 (no target) are no hit; 4 quarters
+#       after it would end in 2026-Q1 > 2025-Q4. It reaches 3 at 2025-Q4.
+#   P06 reaches 2 at 2024-Q3 (next hit 2025-Q4: 5 quarters later) and 3 at 2024-Q4 (4 later).
+#   P07 reaches 2 at 2024-Q4 and 3 at 2025-Q1; next hit 2025-Q3 (3 and 2 quarters later).
+RECOVERY_2025_Q4 = {
+    # (level, segment, horizon): (episodes observed, recovered, censored)
+    (2, "All segments", 1): (3, 0, 1),  # P05, P06, P07 observed; P04 too recent
+    (2, "All segments", 2): (3, 0, 1),
+    (2, "All segments", 4): (2, 1, 2),  # P06 no, P07 yes (2025-Q3); P04, P05 too recent
+    (2, "SMB", 1): (0, 0, 1),
+    (2, "SMB", 2): (0, 0, 1),
+    (2, "SMB", 4): (0, 0, 1),
+    (2, "Midmarket", 1): (1, 0, 0),
+    (2, "Midmarket", 2): (1, 0, 0),
+    (2, "Midmarket", 4): (1, 0, 0),
+    (2, "Enterprise", 1): (2, 0, 0),
+    (2, "Enterprise", 2): (2, 0, 0),
+    (2, "Enterprise", 4): (1, 1, 1),
+    (3, "All segments", 1): (2, 0, 1),  # P06 (2024-Q4), P07 (2025-Q1); P05 too recent
+    (3, "All segments", 2): (2, 1, 1),  # P07 hits 2025-Q3
+    (3, "All segments", 4): (1, 1, 2),  # P06 hits 2025-Q4; P07's window ends 2026-Q1
+    (3, "Midmarket", 1): (1, 0, 0),
+    (3, "Midmarket", 2): (1, 0, 0),
+    (3, "Midmarket", 4): (1, 1, 0),
+    (3, "Enterprise", 1): (1, 0, 1),
+    (3, "Enterprise", 2): (1, 1, 1),
+    (3, "Enterprise", 4): (0, 0, 2),
+}
+
+
+def recovery(frame: pl.DataFrame) -> dict:
+    return {
+        (r["reached_streak"], r["segment"], r["horizon_quarters"]): (
+            r["episodes"],
+            r["recovered"],
+            r["censored"],
+        )
+        for r in frame.iter_rows(named=True)
+    }
+
+
+def test_recovery_over_the_whole_history(tiny_db):
+    frame = q(tiny_db, "missed_recovery", "2025-Q4")
+    assert recovery(frame) == RECOVERY_2025_Q4
+    rate = {
+        (r["reached_streak"], r["segment"], r["horizon_quarters"]): r["recovery_rate"]
+        for r in frame.iter_rows(named=True)
+    }
+    assert rate[(2, "All segments", 4)] == 0.5
+    assert rate[(3, "All segments", 2)] == 0.5
+    assert rate[(3, "All segments", 4)] == 1.0
+    assert rate[(2, "SMB", 1)] is None  # nothing observed yet: no rate, not 0%
+
+
+def test_recovery_is_right_censored_at_an_earlier_as_of(tiny_db):
+    # as of 2024-Q4: P06 reached 2 in 2024-Q3 and missed 2024-Q4 (0 of 1); P07 reached 2 and
+    # P06 reached 3 in 2024-Q4 itself, so nothing about them is observed yet
+    frame = q(tiny_db, "missed_recovery", "2024-Q4")
+    got = recovery(frame.filter(pl.col("is_total")))
+    assert got == {
+        (2, "All segments", 1): (1, 0, 1),
+        (2, "All segments", 2): (0, 0, 2),
+        (2, "All segments", 4): (0, 0, 2),
+        (3, "All segments", 1): (0, 0, 1),
+        (3, "All segments", 2): (0, 0, 1),
+        (3, "All segments", 4): (0, 0, 1),
+    }
+
+
+def test_recovery_follows_the_filters(tiny_db):
+    frame = q(tiny_db, "missed_recovery", "2025-Q4", partner_manager=["Dan Wu"])  # P07 only
+    got = recovery(frame.filter(pl.col("is_total")))
+    assert got[(2, "All segments", 4)] == (1, 1, 0)
+    assert got[(3, "All segments", 2)] == (1, 1, 0)
+    assert got[(3, "All segments", 4)] == (0, 0, 1)
+    assert q(tiny_db, "missed_recovery", "2025-Q4", segment=["Mixed"]).height == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Streaks, chronic grid, heatmap
+
+
+def test_streak_distribution(tiny_db):
+    frame = q(tiny_db, "missed_streak_distribution", "2025-Q4")
+    got = {(r["segment"], r["streak_bucket"]): r["partners"] for r in frame.iter_rows(named=True)}
+    # streaks: P04 2, P05 3, P07 1, everyone else 0 (P08 and P09 have no target: 0)
+    assert got == {
+        ("SMB", 0): 2,
+        ("SMB", 2): 1,
+        ("Midmarket", 0): 3,
+        ("Enterprise", 0): 1,
+        ("Enterprise", 1): 1,
+        ("Enterprise", 3): 1,
+        ("Mixed", 0): 1,
+    }
+    earlier = q(tiny_db, "missed_streak_distribution", "2024-Q4")
+    got = {(r["segment"], r["streak_bucket"]): r["partners"] for r in earlier.iter_rows(named=True)}
+    assert got[("Midmarket", 3)] == 1 and got[("Enterprise", 2)] == 1  # P06, P07
+    assert got[("Enterprise", 1)] == 1 and got[("SMB", 0)] == 3  # P05; P01, P04, P10
+
+
+def test_chronic_grid(tiny_db):
+    frame = q(tiny_db, "missed_chronic_grid", "2025-Q4")
+    got = {
+        (r["streak_bucket"], r["missed_last_8"]): (r["status"], r["partners"])
+        for r in frame.iter_rows(named=True)
+    }
+    assert got == {
+        (0, 0): ("ok", 5),  # P01, P03, P08, P09, P10
+        (0, 1): ("ok", 1),  # P02
+        (0, 6): ("replace_review", 1),  # P06: chronic although the last quarter hit
+        (1, 5): ("ok", 1),  # P07
+        (2, 2): ("watch", 1),  # P04: a fresh dip on the diagonal
+        (3, 3): ("at_risk", 1),  # P05
+    }
+    ok = frame.filter((pl.col("streak_bucket") == 0) & (pl.col("missed_last_8") == 0)).row(
+        0, named=True
+    )
+    # largest revenue_t4q first: P03 6.5M, P10 400k, P09 320k (then P01 250k, P08 0)
+    assert ok["examples"] == ["Charlie Global", "Juliet Retail IT", "India Tech"]
+
+
+def test_heatmap_rows_and_cells(tiny_db):
+    frame = q(tiny_db, "missed_heatmap", "2025-Q4", quarters=12, limit=60)
+    order = frame.unique("row_order").sort("row_order")["partner_id"].to_list()
+    # status first (review, at risk, watch, ok), then streak (P07 1), then revenue_t4q:
+    # P03 6.5M, P02 1.0M, P10 400k, P09 320k, P01 250k, P08 0
+    assert order == ["P06", "P05", "P04", "P07", "P03", "P02", "P10", "P09", "P01", "P08"]
+    quarters = sorted(set(frame["fiscal_quarter"]))
+    assert quarters[0] == "2024-Q1" and quarters[-1] == "2025-Q4" and len(quarters) == 8
+    assert frame["partners_in_scope"].unique().to_list() == [10]
+    p05 = dict(
+        frame.filter(pl.col("partner_id") == "P05")
+        .select("fiscal_quarter", "attainment")
+        .iter_rows()
+    )
+    # no target (a 0 target in Q2, no row in Q3) is null, never 0; a 0-revenue quarter is 0.0
+    assert p05["2025-Q2"] is None and p05["2025-Q3"] is None and p05["2025-Q4"] == 0.0
+
+
+def test_heatmap_caps_rows_flagged_first(tiny_db):
+    frame = q(tiny_db, "missed_heatmap", "2025-Q4", quarters=4, limit=5)
+    order = frame.unique("row_order").sort("row_order")["partner_id"].to_list()
+    # the 3 flagged partners, then the 2 largest of the rest by revenue (P03, P02; not P07)
+    assert order == ["P06", "P05", "P04", "P03", "P02"]
+    assert sorted(set(frame["fiscal_quarter"])) == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+    assert frame["partners_in_scope"][0] == 10
+
+
+# ---------------------------------------------------------------------------------------------
+# Chart builders
+
+
+def heat_frame() -> pl.DataFrame:
+    rows = []
+    for order, (pid, name, status, atts) in enumerate(
+        [
+            ("P1", "One", "at_risk", [0.5, None, 1.0]),
+            ("P2", "Two", "ok", [1.5, 2.5, 0.99]),
+        ],
+        start=1,
+    ):
+        for i, att in enumerate(atts):
+            rows.append(
+                {
+                    "row_order": order,
+                    "partner_id": pid,
+                    "partner_name": name,
+                    "status": status,
+                    "missed_streak": 3 if status == "at_risk" else 0,
+                    "missed_last_8": 3,
+                    "revenue_t4q": 1000.0,
+                    "fiscal_quarter": f"2025-Q{i + 1}",
+                    "quarter_idx": 8100 + i,
+                    "revenue": None if att is None else att * 100,
+                    "target_amount": None if att is None else 100.0,
+                    "attainment": att,
+                }
+            )
+    return pl.DataFrame(rows)
+
+
+def test_heatmap_builder_greys_out_quarters_without_target():
+    fig = charts.attainment_heatmap(heat_frame(), miss_below=1.0, not_shown=7)
+    at_risk, ok, cells, grey = fig.data
+    # the status strip: one square per partner, a trace (legend entry) per status, severe first
+    assert (at_risk.type, at_risk.name, ok.name) == ("scatter", "At risk", "OK")
+    assert (
+        at_risk.marker.color == STATUS_COLORS["at_risk"] and ok.marker.color == STATUS_COLORS["ok"]
+    )
+    assert list(at_risk.y) == ["One · P1"] and at_risk.customdata[0][0] == "P1"
+    assert list(cells.y) == ["One · P1", "Two · P2"]
+    assert list(cells.x) == ["2025-Q1", "2025-Q2", "2025-Q3"]
+    # no target: no colour on the attainment scale (not 0), a grey cell instead
+    assert math.isnan(cells.z[0][1]) and grey.z[0][1] == 1
+    assert math.isnan(grey.z[0][0]) and cells.z[0][0] == 0.5
+    assert grey.colorscale[0][1] == charts.NO_TARGET_COLOR and grey.showscale is False
+    assert cells.z[1][1] == 2.0  # 250% is capped at the top of the scale (200%)
+    assert "no target" in grey.hovertemplate
+    assert cells.customdata[0][0][0] == "P1"  # the partner id comes first
+    assert cells.customdata[0][0][1].startswith("50.0% of target (missed)")
+    assert cells.customdata[1][2][1].startswith("99.0% of target (missed)")
+    assert (cells.zmin, cells.zmax) == (0, 2.0)
+    assert "7 not shown" in fig.layout.title.text
+    assert any("No target" in a.text for a in fig.layout.annotations)
+    assert list(fig.layout.yaxis.range) == [1.5, -0.5]  # the first row on top
+
+
+@pytest.mark.parametrize("miss_below", [1.0, 0.9])
+def test_attainment_scale_breaks_at_the_threshold(miss_below):
+    scale, z_max = charts.attainment_colorscale(miss_below)
+    assert z_max == pytest.approx(2 * miss_below)
+    positions = [p for p, _ in scale]
+    colours = [c for _, c in scale]
+    # just below the middle is a miss colour, the middle itself (exactly at target) a hit colour
+    assert positions[2] == pytest.approx(0.5) and colours[2] == charts.HIT_NEAR
+    assert positions[1] < 0.5 and colours[1] == charts.MISS_NEAR
+    assert colours[0] == charts.MISS_DEEP and colours[-1] == charts.HIT_DEEP
+
+
+def test_streak_distribution_builder():
+    frame = pl.DataFrame(
+        {
+            "segment": ["SMB", "SMB", "SMB", "Enterprise"],
+            "streak_bucket": [0, 2, 8, 3],
+            "partners": [50, 4, 1, 2],
+        }
+    )
+    fig = charts.streak_distribution(frame, watch_streak=2, at_risk_streak=3)
+    assert [t.name for t in fig.data] == ["SMB", "Enterprise"]
+    smb = fig.data[0]
+    assert list(smb.x) == ["1", "2", "3", "4", "5", "6", "7", "8+"]  # 0 is not drawn
+    assert list(smb.y) == [0, 4, 0, 0, 0, 0, 0, 1]
+    assert smb.marker.color == SEGMENT_COLORS["SMB"]
+    assert fig.layout.yaxis.title.text == "Partners"
+    assert len(fig.layout.shapes) == 2  # the watch and at-risk bands
+    assert fig.layout.yaxis.dtick == 1  # a handful of partners: whole-number ticks
+
+
+def test_miss_rate_builder():
+    frame = pl.DataFrame(
+        {
+            "fiscal_quarter": ["2025-Q1", "2025-Q1", "2025-Q2", "2025-Q2"],
+            "quarter_idx": [8100, 8100, 8101, 8101],
+            "segment": ["All segments", "SMB", "All segments", "SMB"],
+            "is_total": [True, False, True, False],
+            "targeted_partners": [4, 4, 4, 4],
+            "missed_partners": [1, 1, 2, 2],
+            "miss_rate": [0.25, 0.25, 0.5, 0.5],
+            "shortfall": [10.0, 10.0, 30.0, 30.0],
+        }
+    )
+    fig = charts.miss_rate_over_time(frame, "€")
+    lines = [t for t in fig.data if t.type == "scatter"]
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert [t.name for t in lines] == ["All segments", "SMB"]
+    assert lines[0].line.color == charts.ALL_COLOR
+    assert list(lines[1].y) == [0.25, 0.5]
+    assert [t.name for t in bars] == ["SMB"] and list(bars[0].y) == [10.0, 30.0]
+    assert fig.layout.yaxis.tickformat == ".0%"
+    assert fig.layout.yaxis2.title.text == "Shortfall (€)"
+    assert fig.layout.xaxis2.title.text == "Fiscal quarter"
+
+
+def recovery_frame() -> pl.DataFrame:
+    rows = []
+    for level in (2, 3):
+        for segment in ("All segments", "SMB"):
+            for h, (n, rec, cen) in zip((1, 2, 4), [(4, 1, 0), (4, 2, 0), (0, 0, 4)], strict=True):
+                rows.append(
+                    {
+                        "reached_streak": level,
+                        "segment": segment,
+                        "is_total": segment == "All segments",
+                        "horizon_quarters": h,
+                        "episodes": n,
+                        "recovered": rec,
+                        "recovery_rate": rec / n if n else None,
+                        "censored": cen,
+                    }
+                )
+    return pl.DataFrame(rows)
+
+
+def test_recovery_builder_and_table():
+    fig = charts.recovery_rates(recovery_frame())
+    assert [t.name for t in fig.data] == ["All segments", "SMB", "All segments", "SMB"]
+    everyone = fig.data[0]
+    assert list(everyone.y) == [0.25, 0.5, None]  # no observed episode: no bar, not 0
+    assert list(everyone.text) == ["25%", "50%", ""]
+    assert list(fig.data[1].text) == ["", "", ""]  # only the all-segments bars are labelled
+    assert everyone.marker.color == charts.ALL_COLOR
+    assert fig.data[1].marker.color == SEGMENT_COLORS["SMB"]
+    assert fig.layout.xaxis.title.text == "After 2 missed quarters in a row"
+    assert fig.layout.xaxis2.title.text == "After 3 missed quarters in a row"
+    table = charts.recovery_table(recovery_frame())
+    assert table.columns == ["reached_streak", "segment", "within 1 q", "within 2 q", "within 4 q"]
+    assert table.row(0) == (2, "All segments", "25% (n = 4)", "50% (n = 4)", "– (n = 0)")
+    assert table["segment"].to_list() == ["All segments", "SMB", "All segments", "SMB"]
+
+
+def test_chronic_builder():
+    frame = pl.DataFrame(
+        {
+            "streak_bucket": [0, 2, 0],
+            "missed_last_8": [0, 2, 7],
+            "status": ["ok", "watch", "replace_review"],
+            "partners": [100, 4, 1],
+            "revenue_t4q": [1e6, 1e5, 2e4],
+            "examples": [["A", "B"], ["C"], ["D"]],
+        }
+    )
+    fig = charts.chronic_vs_temporary(frame)
+    assert [t.name for t in fig.data] == ["OK", "Watch", "Replacement review"]
+    for trace, status in zip(fig.data, ["ok", "watch", "replace_review"], strict=True):
+        assert trace.marker.color == STATUS_COLORS[status]
+    assert fig.data[0].marker.size[0] > fig.data[2].marker.size[0]  # sized by partners
+    assert fig.data[0].customdata[0][2] == "A, B"
+    assert fig.layout.xaxis.title.text.startswith("Current missed streak")
+    assert fig.layout.yaxis.title.text == "Missed quarters of the last 8"
+
+
+# ---------------------------------------------------------------------------------------------
+# AppTests
+
+
+def open_page(app_on, db, **query_params):
+    at = app_on(db, **query_params)
+    at.switch_page("pages/missed_targets.py").run()
+    return at
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def tab_lists(at) -> dict[str, list[str]]:
+    return {
+        t.label: [pid for d in t.dataframe for pid in d.value["partner_id"].tolist()]
+        for t in at.tabs
+    }
+
+
+def test_page_default_view(tiny_db, app_on):
+    at = open_page(app_on, tiny_db)
+    assert not at.exception
+    assert at.title[0].value == "Missed targets"
+    shown = metrics(at)
+    assert shown["Partners on watch"] == "1"
+    assert shown["Partners at risk"] == "1"
+    assert shown["Replacement review"] == "1"
+    assert shown["Miss rate 2025-Q4"] == "37.5%"  # 3 of 8
+    assert shown["Shortfall 2025-Q4"] == "$270.0K"
+    assert tab_lists(at) == {
+        "Replacement review (1)": ["P06"],
+        "At risk (1)": ["P05"],
+        "Watch (1)": ["P04"],
+    }
+    assert len(at.get("plotly_chart")) == 5
+    text = " ".join(m.value for m in at.markdown)
+    assert "below 100% of its target" in text and "6 or more of the last 8" in text
+    assert "3 or more missed quarters in a row" in text and "Watch* at 2 or more" in text
+    captions = " ".join(c.value for c in at.caption)
+    assert "All 10 partners in scope are shown." in captions
+    # the recovery headline: level 2, all segments, 4 quarters: 1 of 2 episodes
+    assert any("**2** times" in m.value and "**50%**" in m.value for m in at.markdown)
+    recovery_table = next(d.value for d in at.dataframe if "within 4 q" in d.value.columns)
+    assert recovery_table.iloc[0].tolist() == [
+        2,
+        "All segments",
+        "0% (n = 3)",
+        "0% (n = 3)",
+        "50% (n = 2)",
+    ]
+
+
+R, A, W = "Replacement review", "At risk", "Watch"
+
+
+@pytest.mark.parametrize(
+    ("segment", "lists_expected", "miss_rate", "shortfall"),
+    [
+        # SMB 2025-Q4: P04 80k/100k missed of P01, P04, P10 -> 1/3, 20k
+        ("SMB", {f"{R} (0)": [], f"{A} (0)": [], f"{W} (1)": ["P04"]}, "33.3%", "$20.0K"),
+        # Midmarket: P02 and P06 hit (P09 has no target) -> 0/2
+        ("Midmarket", {f"{R} (1)": ["P06"], f"{A} (0)": [], f"{W} (0)": []}, "0.0%", "$0"),
+        # Enterprise: P05 0/200k and P07 50k/100k missed of 3 -> 2/3, 250k
+        ("Enterprise", {f"{R} (0)": [], f"{A} (1)": ["P05"], f"{W} (0)": []}, "66.7%", "$250.0K"),
+        # Mixed: P08's only target is 0, so nothing can be missed
+        ("Mixed", {f"{R} (0)": [], f"{A} (0)": [], f"{W} (0)": []}, "–", "–"),
+    ],
+)
+def test_page_per_segment(tiny_db, app_on, segment, lists_expected, miss_rate, shortfall):
+    at = open_page(app_on, tiny_db, segment=segment)
+    assert not at.exception
+    assert tab_lists(at) == lists_expected
+    shown = metrics(at)
+    assert shown["Miss rate 2025-Q4"] == miss_rate
+    assert shown["Shortfall 2025-Q4"] == shortfall
+    assert at.multiselect(key="segment").value == [segment]
+    if segment == "Mixed":
+        infos = " ".join(i.value for i in at.info)
+        assert "nothing could be missed" in infos and "can be followed up" in infos
+        assert any("No partner in scope is on watch" in s.value for s in at.success)
+    else:
+        assert len(at.get("plotly_chart")) >= 4
+
+
+def test_page_as_of_in_the_earlier_fiscal_year(tiny_db, app_on):
+    at = open_page(app_on, tiny_db, as_of="2024-Q4")
+    assert not at.exception
+    assert tab_lists(at) == {
+        "Replacement review (0)": [],
+        "At risk (1)": ["P06"],
+        "Watch (1)": ["P07"],
+    }
+    shown = metrics(at)
+    assert shown["Miss rate 2024-Q4"] == "42.9%"  # 3 of 7
+    assert shown["Shortfall 2024-Q4"] == "$210.0K"
+    assert at.selectbox(key="as_of").value == "2024-Q4"
+
+
+def test_page_with_no_matching_partner(tiny_db, app_on):
+    at = open_page(app_on, tiny_db, segment="Mixed", region="North")  # P08 is in the West
+    assert not at.exception
+    assert any("No partners match these filters" in i.value for i in at.info)
+    assert not at.metric and not at.get("plotly_chart") and not at.dataframe
+
+
+def test_page_with_a_hostile_url(tiny_db, app_on):
+    at = open_page(
+        app_on,
+        tiny_db,
+        segment="' OR 1=1 --",
+        as_of="2025-Q9'; drop table partners; --",
+        partner_manager=["Ben Ortiz", "<script>alert(1)</script>"],
+    )
+    assert not at.exception
+    # the unknown values were dropped (app.py says so on the first run); the valid one stays
+    assert at.selectbox(key="as_of").value == "2025-Q4"
+    assert at.multiselect(key="segment").value == []
+    assert at.multiselect(key="partner_manager").value == ["Ben Ortiz"]
+    # Ben Ortiz manages P02 (ok) and P05 (at risk)
+    assert tab_lists(at) == {
+        "Replacement review (0)": [],
+        "At risk (1)": ["P05"],
+        "Watch (0)": [],
+    }
+
+
+def test_page_with_an_april_fiscal_year(tiny_db_april, app_on):
+    at = open_page(app_on, tiny_db_april)
+    assert not at.exception
+    # default as-of 2026-Q1 (Apr-Jun 2025): F2 missed 2025-Q4 (30k/50k) and 2026-Q1 (40k/50k)
+    assert tab_lists(at) == {
+        "Replacement review (0)": [],
+        "At risk (0)": [],
+        "Watch (1)": ["F2"],
+    }
+    shown = metrics(at)
+    assert shown["Miss rate 2026-Q1"] == "50.0%"  # F1 200k/200k hit, F2 missed
+    assert shown["Shortfall 2026-Q1"] == "$10.0K"  # 50k - 40k
+    # F2's streak reached 2 in the as-of quarter itself: nothing to follow up yet
+    assert any("can be followed up" in i.value for i in at.info)
