@@ -280,3 +280,45 @@ def selected_partner(event: object, field: str = "customdata") -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
+
+
+def partner_columns(filters: Filters) -> dict[str, object]:
+    """Column configs for the partner-level columns that several tables share (one wording and
+    one format everywhere); a page adds or overrides its own."""
+    from channel.definitions import explain
+
+    symbol, settings = currency(), db_settings()
+    return {
+        "partner_link": partner_link_column("ID"),
+        "partner_name": st.column_config.TextColumn("Partner", width="medium"),
+        "segment": st.column_config.TextColumn("Segment", width="small"),
+        "partner_manager": st.column_config.TextColumn("Partner manager"),
+        "program_tier": st.column_config.TextColumn("Program tier", width="small"),
+        "earned_tier": st.column_config.TextColumn(
+            "Earned tier", help=explain("earned_tier", settings, symbol), width="small"
+        ),
+        "status": st.column_config.TextColumn("Status"),
+        "missed_streak": st.column_config.NumberColumn(
+            "Streak",
+            help="Missed quarters in a row up to the as-of quarter; quarters without a target "
+            "are skipped",
+            width="small",
+        ),
+        "missed_last_8": st.column_config.NumberColumn(
+            "Missed/8",
+            help="Missed quarters among the 8 ending at the as-of quarter",
+            width="small",
+        ),
+        "attainment": st.column_config.NumberColumn(
+            "Attainment",
+            help=f"Won revenue / target in {filters.as_of}; empty without a target",
+            format="percent",
+            width="small",
+        ),
+        "revenue_t4q": st.column_config.NumberColumn(
+            f"Revenue 4Q ({symbol})",
+            help="Won revenue, the as-of quarter and the three before it",
+            format="compact",
+            width="small",
+        ),
+    }

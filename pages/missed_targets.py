@@ -11,7 +11,7 @@ from channel.ui import (
     db_settings,
     download_csv,
     page_header,
-    partner_link_column,
+    partner_columns,
     partners_match,
     query,
     with_partner_links,
@@ -136,22 +136,7 @@ tabs = st.tabs(
     [f"{label} ({flagged.filter(pl.col('status') == s).height:,})" for s, label in LISTS]
 )
 column_config = {
-    "partner_link": partner_link_column(),
-    "partner_name": st.column_config.TextColumn("Partner", width="medium"),
-    "segment": st.column_config.TextColumn("Segment", width="small"),
-    "partner_manager": st.column_config.TextColumn("Partner manager"),
-    "program_tier": st.column_config.TextColumn("Program tier", width="small"),
-    "earned_tier": st.column_config.TextColumn(
-        "Earned tier", help=explain("earned_tier", settings, symbol), width="small"
-    ),
-    "missed_streak": st.column_config.NumberColumn(
-        "Streak",
-        help="Missed quarters in a row up to the as-of quarter; quarters without a target skipped",
-        width="small",
-    ),
-    "missed_last_8": st.column_config.NumberColumn(
-        "Missed/8", help="Missed quarters among the 8 ending at the as-of quarter", width="small"
-    ),
+    **partner_columns(filters),
     "targeted_last_8": st.column_config.NumberColumn(
         "Targeted/8", help="Quarters with a target among the same 8", width="small"
     ),
@@ -171,12 +156,6 @@ column_config = {
         width="small",
         y_min=0,
         y_max=2 * miss_below,
-    ),
-    "revenue_t4q": st.column_config.NumberColumn(
-        f"Revenue 4Q ({symbol})",
-        help="Won revenue, the as-of quarter and the three before it",
-        format="compact",
-        width="small",
     ),
 }
 shown_columns = [  # the evidence first, then who the partner is

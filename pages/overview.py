@@ -12,7 +12,7 @@ from channel.ui import (
     download_csv,
     go_to_partner,
     page_header,
-    partner_link_column,
+    partner_columns,
     partners_match,
     query,
     with_partner_links,
@@ -130,39 +130,7 @@ else:
         key="attention_table",
         column_order=[c for c in shown.columns if c not in ("partner_id", "segment")],
         width="stretch",
-        column_config={
-            "partner_link": partner_link_column("ID"),
-            "partner_name": st.column_config.TextColumn("Partner", width="medium"),
-            "segment": "Segment",
-            "partner_manager": "Partner manager",
-            "program_tier": "Program tier",
-            "earned_tier": st.column_config.TextColumn(
-                "Earned tier", help=explain("earned_tier", settings, symbol)
-            ),
-            "status": "Status",
-            "missed_streak": st.column_config.NumberColumn(
-                "Streak",
-                help="Consecutive missed quarters up to the as-of quarter",
-                width="small",
-            ),
-            "missed_last_8": st.column_config.NumberColumn(
-                "Missed/8",
-                help="Missed quarters among the 8 ending at the as-of quarter",
-                width="small",
-            ),
-            "attainment": st.column_config.NumberColumn(
-                "Attainment",
-                help=f"Won revenue / target in {filters.as_of}; empty without a target",
-                format="percent",
-                width="small",
-            ),
-            "revenue_t4q": st.column_config.NumberColumn(
-                f"Revenue 4Q ({symbol})",
-                help="Won revenue, the as-of quarter and the three before it",
-                format="compact",
-                width="small",
-            ),
-        },
+        column_config=partner_columns(filters),
     )
     if picked.selection.rows:  # a selected row opens that partner's page
         go_to_partner(attention["partner_id"][picked.selection.rows[0]])

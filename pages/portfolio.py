@@ -12,7 +12,7 @@ from channel.ui import (
     db_settings,
     download_csv,
     page_header,
-    partner_link_column,
+    partner_columns,
     partners_match,
     query,
     with_partner_links,
@@ -143,18 +143,12 @@ st.dataframe(
         and not (c == "partner_manager" and len(chosen) == 1)
     ],
     column_config={
-        "partner_link": partner_link_column("ID"),
-        "partner_name": st.column_config.TextColumn("Partner", width="medium"),
-        "segment": "Segment",
+        **partner_columns(filters),
         "partner_manager": "Manager",
         "program_tier": "Holds",
         "earned_tier": st.column_config.TextColumn(
             "Earns", help=explain("earned_tier", settings, symbol)
         ),
-        "status": "Status",
-        "missed_streak": st.column_config.NumberColumn("Streak", width="small"),
-        "missed_last_8": st.column_config.NumberColumn("Missed/8", width="small"),
-        "attainment": st.column_config.NumberColumn("Attainment", format="percent"),
         "shortfall": st.column_config.NumberColumn(
             f"Shortfall ({symbol})",
             format="compact",
@@ -165,7 +159,6 @@ st.dataframe(
             help="Tiers held above (+) or below (−) the tier earned",
             width="small",
         ),
-        "revenue_t4q": st.column_config.NumberColumn(f"Revenue 4Q ({symbol})", format="compact"),
     },
 )
 total = query("partner_count", **params)["partners"][0]
