@@ -43,7 +43,7 @@ c1.metric(
     "Revenue, last 4 quarters",
     charts.money(kpis["revenue_t4q"], symbol),
     delta=charts.pct(kpis["revenue_t4q"] / prev - 1) if prev else None,
-    delta_description="vs the 4 quarters before" if prev else None,
+    delta_description="vs prior 4 quarters" if prev else None,
     help=explain("revenue_t4q", settings, symbol),
     border=True,
 )
