@@ -259,3 +259,51 @@ def test_a_row_on_the_overview_opens_its_partner(browser, server):
     page.wait_for_timeout(1_000)
     assert "/partner" not in page.url
     page.close()
+
+
+HOSTILE_NAME = "<img src=x onerror=alert(1)> **bold** [link](http://x) $x$"
+
+
+@pytest.fixture(scope="module")
+def hostile_db(tmp_path_factory):
+    """The tiny dataset with P06 (on every list: replacement review) renamed to markup."""
+    import polars as pl
+
+    from channel.loader import load
+    from tests.conftest import DATA
+
+    folder = tmp_path_factory.mktemp("hostile_src")
+    for csv in (DATA / "tiny").glob("*.csv"):
+        (folder / csv.name).write_bytes(csv.read_bytes())
+    partners = pl.read_csv(folder / "partners.csv", infer_schema=False)
+    partners = partners.with_columns(
+        pl.when(pl.col("partner_id") == "P06")
+        .then(pl.lit(HOSTILE_NAME))
+        .otherwise(pl.col("partner_name"))
+        .alias("partner_name")
+    )
+    partners.write_csv(folder / "partners.csv")
+    db = tmp_path_factory.mktemp("hostile") / "hostile.duckdb"
+    load(folder, db)
+    return db
+
+
+def test_partner_names_render_as_text(browser, hostile_db):
+    with _serve(hostile_db) as url:
+        page = browser.new_page(viewport=VIEWPORT)
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        for path in ["partner?partner=P06", "missed_targets", "portfolio", "tiers", "alignment"]:
+            page.goto(f"{url}/{path}")
+            _settle(page)
+            page.wait_for_timeout(500)
+            assert page.locator("[data-testid='stException']").count() == 0, path
+            # no element was created from the name: no <img src=x>, no bold, no link to x
+            assert page.locator("[data-testid='stMain'] img[src='x']").count() == 0, path
+            assert page.locator("[data-testid='stMain'] a[href='http://x']").count() == 0, path
+        page.goto(f"{url}/partner?partner=P06")
+        _settle(page)
+        heading = page.locator("[data-testid='stMain'] h2").first.inner_text()
+        assert heading.strip() == HOSTILE_NAME
+        assert not dialogs
+        page.close()
