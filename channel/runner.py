@@ -117,8 +117,8 @@ class Database:
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        identity = self.identity()
         with self._lock:
+            identity = self.identity()  # under the lock: never reopen to a stale identity
             if self._con is None or identity != self._identity:
                 while self._busy:  # let queries on the old file finish before closing it
                     self._lock.wait()
