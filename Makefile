@@ -47,5 +47,9 @@ format: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+## fuzz: the loader property test with 3,000 corrupted folders (make test runs 150)
+fuzz: $(VENV)/.dev
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_loader_fuzz.py --hypothesis-show-statistics
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
