@@ -11,25 +11,10 @@ import pytest
 
 from channel.cli import main
 from channel.runner import run
+from tests.test_scorecard import COLUMNS  # the export's columns, written out once
 
 ROOT = Path(__file__).resolve().parent.parent
-COLUMNS = [
-    "partner_id",
-    "partner_name",
-    "segment",
-    "region",
-    "partner_type",
-    "program_tier",
-    "partner_manager",
-    "earned_tier",
-    "revenue_t4q",
-    "won_deals_t4q",
-    "attainment",
-    "missed_streak",
-    "missed_last_8",
-    "alignment_score",
-    "status",
-]
+
 NO_FILTERS = dict.fromkeys(["segment", "region", "partner_type", "program_tier", "partner_manager"])
 
 
