@@ -153,6 +153,29 @@ def _settle(page) -> None:
     )
 
 
+def _pick(page, label: str, option: str) -> None:
+    """Choose ``option`` in the sidebar multiselect ``label``. The dropdown can miss a click while
+    the app is still wiring up the widget under load, so open it again until the option shows."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    box = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").filter(
+        has_text=label
+    )
+    choice = page.get_by_role("option", name=option, exact=True)
+    for _ in range(5):
+        _settle(page)
+        box.locator("input").first.click()
+        try:
+            choice.wait_for(state="visible", timeout=4_000)
+        except PlaywrightTimeout:  # the dropdown did not open: try again
+            page.keyboard.press("Escape")
+            continue
+        choice.click()
+        page.keyboard.press("Escape")
+        return
+    pytest.fail(f"the {label} dropdown never offered {option}")
+
+
 def _metrics_when(page, condition, timeout: float = 20.0) -> dict[str, str]:
     """The page's metrics once ``condition(metrics)`` holds on a finished run (or the last seen)."""
     deadline = time.monotonic() + timeout
@@ -196,9 +219,7 @@ def test_filter_follows_url_and_link_reproduces_view(browser, server):
     page.goto(server + "/")
     _settle(page)
     before = _metrics(page)
-    page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first.click()
-    page.get_by_role("option", name="Enterprise", exact=True).click()
-    page.keyboard.press("Escape")
+    _pick(page, "Segment", "Enterprise")
     page.wait_for_url(re.compile(r"segment=Enterprise"), timeout=15_000)
     after = _metrics_when(page, lambda m: m != before)
     assert after != before, "the numbers did not follow the segment filter"
