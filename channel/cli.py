@@ -113,6 +113,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_parquet(args: argparse.Namespace) -> int:
+    from channel.parquet_store import export
+    from channel.runner import database
+
+    database(args.db).identity()  # a clear error when the database is missing
+    rows = export(args.db, args.folder)
+    print(f"wrote {len(rows)} tables ({sum(rows.values()):,} rows) to {args.folder}")
+    return 0
+
+
 def cmd_templates(args: argparse.Namespace) -> int:
     from channel.contract import TABLES
 
@@ -189,6 +199,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "parquet", "xlsx"], default="csv")
     p.add_argument("-o", "--output", type=Path, default=None, help="file (default: stdout)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "export-parquet",
+        help="write every table as Parquet (partitioned by fiscal quarter) for CHANNEL_DB=FOLDER",
+    )
+    p.add_argument("folder", type=Path)
+    db_option(p)
+    p.set_defaults(func=cmd_export_parquet)
 
     p = sub.add_parser("templates", help="write an example CSV per contract file")
     p.add_argument("folder", nargs="?", default="data/templates")

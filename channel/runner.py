@@ -84,9 +84,11 @@ class Database:
         self._busy = 0
 
     def identity(self) -> tuple[int, int]:
-        """(inode, mtime_ns) of the file now; raises DatabaseError when it is missing."""
+        """(inode, mtime_ns) of the file now (of a Parquet folder: of its meta.parquet, which
+        every export rewrites); raises DatabaseError when it is missing."""
+        target = self.path / "meta.parquet" if self.path.is_dir() else self.path
         try:
-            st = os.stat(self.path)
+            st = os.stat(target)
         except FileNotFoundError:
             raise DatabaseError(
                 f"No database at {self.path}. Build the demo with `python -m channel demo` "
@@ -96,7 +98,12 @@ class Database:
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         try:
-            con = duckdb.connect(str(self.path), read_only=True)
+            if self.path.is_dir():  # a folder written by `python -m channel export-parquet`
+                from channel.parquet_store import open_folder
+
+                con = open_folder(self.path)
+            else:
+                con = duckdb.connect(str(self.path), read_only=True)
         except duckdb.Error as e:
             raise DatabaseError(
                 f"{self.path} cannot be opened as a Channel Lens database ({_first_line(e)}). "

@@ -46,4 +46,8 @@ group by
     case when plotted_partners <= 5000 then partner_id end,
     case when plotted_partners > 5000 then floor(log10(won_deals_t4q) * 20) end,
     case when plotted_partners > 5000 then floor(log10(revenue_t4q) * 20) end
-order by list_position(['Platinum', 'Gold', 'Silver', 'Registered'], earned_tier), partners desc
+order by
+    list_position(['Platinum', 'Gold', 'Silver', 'Registered'], earned_tier),
+    partners desc,
+    revenue_t4q desc,
+    won_deals_t4q desc

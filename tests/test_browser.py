@@ -339,3 +339,70 @@ def test_partner_names_render_as_text(browser, hostile_db):
         assert heading.strip() == HOSTILE_NAME
         assert not dialogs
         page.close()
+
+
+def test_two_servers_keep_serving_while_loads_swap_the_file(browser, tmp_path, tiny_db):
+    """Two app servers on one database file; loads swap it while both serve pages. No page shows
+    an error, and after the last load both show the new data on their next run."""
+    import shutil
+    import threading
+
+    from channel.loader import load
+    from tests.conftest import DATA
+
+    live = tmp_path / "live.duckdb"
+    shutil.copy(tiny_db, live)
+    other = tmp_path / "other.duckdb"
+    load(DATA / "tiny_fy_april", other)
+    new_revenue = _revenue_card(other)
+    assert new_revenue != "$9.6M"
+
+    with _serve(live) as first, _serve(live) as second:
+        pages = []
+        for url, path in ((first, "/"), (second, "/missed_targets")):
+            page = browser.new_page(viewport=VIEWPORT)
+            page.goto(url + path)
+            _settle(page)
+            pages.append(page)
+        done = threading.Event()
+        failures: list[BaseException] = []
+
+        def swap() -> None:
+            try:
+                for source in ("tiny_fy_april", "tiny", "tiny_fy_april", "tiny", "tiny_fy_april"):
+                    load(DATA / source, live)
+            except BaseException as e:  # reported below, in the test's thread
+                failures.append(e)
+            finally:
+                done.set()
+
+        loader = threading.Thread(target=swap)
+        loader.start()
+        reloads = 0
+        while not done.is_set() or reloads < 4:
+            for page in pages:
+                page.reload()
+                _settle(page)
+                assert page.locator("[data-testid='stException']").count() == 0, page.url
+                reloads += 1
+        loader.join(timeout=60)
+        assert not failures, failures
+        pages[0].reload()
+        shown = _metrics_when(pages[0], lambda m: m.get("Revenue, last 4 quarters") == new_revenue)
+        assert shown["Revenue, last 4 quarters"] == new_revenue
+        pages[1].goto(second + "/")
+        shown = _metrics_when(pages[1], lambda m: m.get("Revenue, last 4 quarters") == new_revenue)
+        assert shown["Revenue, last 4 quarters"] == new_revenue
+        for page in pages:
+            page.close()
+
+
+def _revenue_card(db: Path) -> str:
+    """The Overview's revenue card for ``db``, from the same query and format the page uses."""
+    from channel import charts
+    from channel.runner import run
+
+    params = dict.fromkeys(
+        ["as_of", "segment", "region", "partner_type", "program_tier", "partner_manager"]
+    )
+    return charts.money(run("overview_kpis", db=db, **params)["revenue_t4q"][0])
