@@ -240,9 +240,11 @@ def _read_csv(table: Table, path: Path, out: _Collector) -> Source | None:
         out.add(Problem(path.name, line, None, value, reason or f"cannot be read as CSV: {e}"))
         return None
 
-    simple = text.count("\n") - (0 if text.endswith("\n") else -1) == frame.height + 1
-    if '"' not in text and "\r" not in text.replace("\r\n", ""):
-        simple = True
+    # record r sits on line r + 2 unless a quoted field spans lines: with no quotes (and no bare
+    # CR), or with exactly one line per record, skip the slow csv pass that finds record starts
+    no_multiline = '"' not in text and "\r" not in text.replace("\r\n", "")
+    one_line_each = text.count("\n") + (not text.endswith("\n")) == frame.height + 1
+    simple = no_multiline or one_line_each
 
     def line_of(rows: list[int]) -> list[int]:
         if simple:
@@ -489,7 +491,7 @@ def _check_unique(src: Source, typed: pl.DataFrame, out: _Collector) -> None:
     dups = complete.join(first, on=cmp).filter(pl.col(ROW) != pl.col("_first")).sort(ROW)
     if dups.height == 0:
         return
-    label = keys[-1] if len(keys) == 1 else keys[-1]
+    label = keys[-1]
     first_lines = src.line_of(dups["_first"].head(MAX_SHOWN_PER_RULE).to_list())
     dups = dups.with_columns(
         pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator=" / ").alias(
