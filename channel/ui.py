@@ -322,3 +322,20 @@ def partner_columns(filters: Filters) -> dict[str, object]:
             width="small",
         ),
     }
+
+
+def revenue_card(column, revenue_t4q: float, revenue_prev4q: float | None) -> None:
+    """The revenue_t4q card, with its change against the four quarters before when the data
+    reaches that far back; the same wording and definition wherever it appears."""
+    from channel import charts
+    from channel.definitions import explain
+
+    symbol = currency()
+    column.metric(
+        "Revenue, last 4 quarters",
+        charts.money(revenue_t4q, symbol),
+        delta=charts.pct(revenue_t4q / revenue_prev4q - 1) if revenue_prev4q else None,
+        delta_description="vs prior 4 quarters" if revenue_prev4q else None,
+        help=explain("revenue_t4q", db_settings(), symbol),
+        border=True,
+    )

@@ -15,6 +15,7 @@ from channel.ui import (
     partner_columns,
     partners_match,
     query,
+    revenue_card,
     with_partner_links,
 )
 
@@ -38,15 +39,7 @@ top20_share = concentration["top20_share"][0] if concentration.height else None
 # --- KPI cards ---------------------------------------------------------------------------------
 trend = query("revenue_by_quarter", quarters=TREND_QUARTERS, **params)
 c1, c2, c3, c4 = st.columns(4)
-prev = kpis["revenue_prev4q"]
-c1.metric(
-    "Revenue, last 4 quarters",
-    charts.money(kpis["revenue_t4q"], symbol),
-    delta=charts.pct(kpis["revenue_t4q"] / prev - 1) if prev else None,
-    delta_description="vs prior 4 quarters" if prev else None,
-    help=explain("revenue_t4q", settings, symbol),
-    border=True,
-)
+revenue_card(c1, kpis["revenue_t4q"], kpis["revenue_prev4q"])
 c2.metric(
     "Active partners",
     f"{kpis['active_partners']:,}",

@@ -6,7 +6,15 @@ import streamlit as st
 from channel import charts, narrative
 from channel.charts import partner as partner_charts
 from channel.definitions import explain
-from channel.ui import currency, db_settings, download_csv, md_escape, page_header, query
+from channel.ui import (
+    currency,
+    db_settings,
+    download_csv,
+    md_escape,
+    page_header,
+    query,
+    revenue_card,
+)
 
 QUARTERS = 8
 
@@ -83,15 +91,7 @@ st.markdown(
 )
 st.markdown(f"**Status.** {md_escape(status_text)}  \n**Tier.** {md_escape(tier_text)}")
 k1, k2, k3, k4 = st.columns(4)
-prev = profile["revenue_prev4q"]
-k1.metric(
-    "Revenue, last 4 quarters",
-    charts.money(profile["revenue_t4q"], symbol),
-    delta=charts.pct(profile["revenue_t4q"] / prev - 1) if prev else None,
-    delta_description="vs prior 4 quarters" if prev else None,
-    help=explain("revenue_t4q", settings, symbol),
-    border=True,
-)
+revenue_card(k1, profile["revenue_t4q"], profile["revenue_prev4q"])
 k2.metric(
     f"Attainment {profile['as_of']}",
     charts.pct(profile["attainment"]),
