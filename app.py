@@ -3,12 +3,15 @@
 import streamlit as st
 
 from channel.runner import DatabaseError
-from channel.ui import draw_global_filters, no_database_page
+from channel.ui import draw_global_filters, no_database_page, sign_in_gate
 
 st.set_page_config(page_title="Channel Lens", page_icon=":material/hub:", layout="wide")
 
+viewer = sign_in_gate()  # None: the sign-in or refusal page was drawn instead
+if viewer is None:
+    st.stop()
 try:
-    draw_global_filters()
+    draw_global_filters(viewer)
 except DatabaseError as error:
     no_database_page(str(error))
     st.stop()

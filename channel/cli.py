@@ -69,6 +69,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from channel.access import viewer_for_email
     from channel.runner import run
 
     db = args.db
@@ -76,8 +77,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.as_of is not None and args.as_of not in quarters:
         shown = ", ".join(quarters[:12]) + (" …" if len(quarters) > 12 else "")
         raise UsageError(f"--as-of {args.as_of!r} is not a quarter in the database ({shown})")
-    options = run("filter_options", db=db)
-    params: dict[str, object] = {"as_of": args.as_of}
+    viewer = viewer_for_email(args.viewer)
+    if not viewer.allowed:
+        raise UsageError(
+            f"--viewer {args.viewer!r} is neither under leadership nor under partner_managers in "
+            "the [access] settings"
+        )
+    options = run("filter_options", db=db, scope=viewer.scope)
+    params: dict[str, object] = {"as_of": args.as_of, "scope": viewer.scope}
     for name in FILTERS:
         chosen = getattr(args, name)
         if chosen:
@@ -196,6 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
             metavar=name.upper(),
             help="repeat for several values (any of them)",
         )
+    p.add_argument(
+        "--viewer",
+        metavar="EMAIL",
+        default=None,
+        help="export only what this address may see under the [access] settings (a partner "
+        "manager gets their own partners); default: every partner",
+    )
     p.add_argument("--format", choices=["csv", "parquet", "xlsx"], default="csv")
     p.add_argument("-o", "--output", type=Path, default=None, help="file (default: stdout)")
     p.set_defaults(func=cmd_export)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import re
 from collections.abc import Callable
 from urllib.parse import urlencode
@@ -15,6 +16,7 @@ from urllib.parse import urlencode
 import polars as pl
 import streamlit as st
 
+from channel import access
 from channel.runner import database, run
 
 FILTERS = {
@@ -54,6 +56,79 @@ def currency() -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Sign-in (optional): who is looking, and which partners they may see
+
+
+def sign_in_configured() -> bool:
+    """True when the secrets hold an ``[auth]`` section (``st.login`` with an OIDC provider).
+
+    A secrets file that exists but cannot be read raises ``SignInError``: the dashboard fails
+    closed rather than opening every partner to everyone.
+    """
+    from streamlit import config
+
+    if st.secrets.load_if_toml_exists():
+        return "auth" in st.secrets
+    unreadable = [f for f in config.get_option("secrets.files") if os.path.exists(f)]
+    if unreadable:
+        raise SignInError(f"{unreadable[0]} exists but could not be read as TOML.")
+    return False
+
+
+class SignInError(RuntimeError):
+    pass
+
+
+def current_viewer() -> access.Viewer:
+    """The viewer of this script run, from ``st.user`` and the ``[access]`` settings."""
+    if not sign_in_configured():
+        return access.Viewer(access.OPEN)
+    return access.resolve(st.user.to_dict(), True, access.load_rules())
+
+
+def sign_in_gate() -> access.Viewer | None:
+    """The viewer when they may see the dashboard; otherwise draw the sign-in or refusal page
+    and return None. The sidebar says who is signed in, with a way out."""
+    try:
+        viewer = current_viewer()
+    except (SignInError, access.SettingsError) as error:
+        message = f"{error} Nobody can see partner data until an administrator fixes it."
+        _only_page("Sign-in is misconfigured", lambda: st.error(message, icon=":material/lock:"))
+        return None
+    if viewer.role == access.SIGNED_OUT:
+
+        def sign_in() -> None:
+            st.title("Channel Lens")
+            st.markdown("Partner performance data is shown to signed-in colleagues only.")
+            st.button("Sign in", on_click=st.login, type="primary", icon=":material/login:")
+
+        _only_page("Sign in", sign_in)
+        return None
+    if viewer.role == access.REFUSED:
+
+        def refuse() -> None:
+            st.title("Channel Lens")
+            who = f"**{md_escape(viewer.email)}**" if viewer.email else "this account"
+            st.info(
+                f"You are signed in as {who}, but this address has no access to Channel Lens "
+                "yet. Ask your Channel Lens administrator to add it to the access list.",
+                icon=":material/lock:",
+            )
+            st.button("Sign out", on_click=st.logout, icon=":material/logout:")
+
+        _only_page("No access", refuse)
+        return None
+    if viewer.role != access.OPEN:
+        st.sidebar.caption(f"Signed in as {md_escape(viewer.describe())}")
+        st.sidebar.button("Sign out", on_click=st.logout, icon=":material/logout:")
+    return viewer
+
+
+def _only_page(title: str, body: Callable[[], None]) -> None:
+    st.navigation([st.Page(body, title=title, icon=":material/lock:")], position="hidden").run()
+
+
+# ---------------------------------------------------------------------------------------------
 # Global filters
 
 
@@ -63,14 +138,26 @@ class Filters:
     is_default_as_of: bool
     choices: dict[str, tuple[str, ...]]  # filter -> chosen values (empty = all)
     notices: tuple[str, ...] = ()
+    scope: tuple[str, ...] | None = None  # the signed-in viewer's partner managers; None = all
 
     def params(self) -> dict[str, object]:
-        """Bound parameters for every page query: as_of and one list (or None) per filter."""
+        """Bound parameters for every page query: as_of, one list (or None) per filter, and the
+        viewer's scope."""
         out: dict[str, object] = {"as_of": self.as_of}
         for key in FILTERS:
             values = self.choices.get(key, ())
             out[key] = list(values) if values else None
+        out["scope"] = self.scope_param()
         return out
+
+    def scope_param(self) -> list[str] | None:
+        """``$scope`` for a query that takes no filters (one partner's page, the search)."""
+        return None if self.scope is None else list(self.scope)
+
+    @property
+    def everyone(self) -> str:
+        """What "all partners" means for this viewer, in words."""
+        return "the channel" if self.scope is None else "the partners you can see"
 
     def describe(self) -> str:
         parts = [f"{FILTERS[k]}: {', '.join(v)}" for k, v in self.choices.items() if v] or [
@@ -90,12 +177,14 @@ def md_escape(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
 
 
-def draw_global_filters() -> Filters:
+def draw_global_filters(viewer: access.Viewer | None = None) -> Filters:
     """Draw the sidebar filters (bound to the URL) and remember them for the pages.
 
-    A URL value that the database does not offer is dropped by the widget; we say so once.
+    A URL value that the database does not offer (or that the viewer may not see) is dropped by
+    the widget; we say so once.
     """
-    options = query("filter_options")
+    viewer = viewer or access.Viewer(access.OPEN)
+    options = query("filter_options", scope=viewer.scope)
     quarters = query("as_of_quarters")
     labels = quarters["fiscal_quarter"].to_list()
     default = quarters.filter(pl.col("is_default"))["fiscal_quarter"].to_list()
@@ -142,6 +231,7 @@ def draw_global_filters() -> Filters:
         is_default_as_of=(as_of or default_label) == default_label,
         choices=choices,
         notices=tuple(notices),
+        scope=None if viewer.scope is None else tuple(viewer.scope),
     )
     st.session_state[_STATE_KEY] = filters
     return filters

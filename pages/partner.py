@@ -19,6 +19,7 @@ from channel.ui import (
 QUARTERS = 8
 
 filters = page_header("Partner", "One partner company: its people, performance, focus and deals.")
+scope = filters.scope_param()  # the signed-in viewer's partners only (None: all)
 symbol = currency()
 settings = db_settings()
 
@@ -30,7 +31,7 @@ search = st.text_input(
     key="partner_search",
 )
 if search:
-    found = query("partner_search", search=search[:200])
+    found = query("partner_search", search=search[:200], scope=scope)
     if found.height == 0:
         st.info("No partner name or id contains that text.")
     else:
@@ -56,10 +57,14 @@ if not requested:
     st.info("Search for a partner above, or open one from any partner link in the app.")
     st.stop()
 
-profile_frame = query("partner_profile", partner_id=requested[:200], as_of=filters.as_of)
+profile_frame = query(
+    "partner_profile", partner_id=requested[:200], as_of=filters.as_of, scope=scope
+)
 if profile_frame.height == 0:
     st.warning(
-        "No such partner in this database. Search for one above.",
+        "No such partner in this database. Search for one above."
+        if scope is None
+        else "No such partner among the partners you can see. Search for one above.",
         icon=":material/person_search:",
     )
     st.stop()
@@ -122,7 +127,7 @@ k4.metric(
 
 # --- 2. People --------------------------------------------------------------------------------
 st.subheader("People", anchor=False)
-contacts = query("partner_contacts", partner_id=pid)
+contacts = query("partner_contacts", partner_id=pid, scope=scope)
 people = contacts.with_columns(pl.col("names").list.join(", "))
 people_left, people_right = st.columns([3, 2])
 with people_left:
@@ -149,7 +154,9 @@ with people_right:
 
 # --- 3. Performance ---------------------------------------------------------------------------
 st.subheader("Performance", anchor=False)
-quarters = query("partner_quarters", partner_id=pid, as_of=filters.as_of, quarters=QUARTERS)
+quarters = query(
+    "partner_quarters", partner_id=pid, as_of=filters.as_of, quarters=QUARTERS, scope=scope
+)
 perf_left, perf_right = st.columns([3, 2])
 performance_fig = partner_charts.quarter_performance(quarters, symbol)
 with perf_left:
@@ -161,7 +168,9 @@ with perf_left:
 with perf_right:
     st.plotly_chart(partner_charts.won_deals(quarters), key="deals_per_quarter")
     st.caption("Deal count per quarter by outcome; only won deals are revenue.")
-bench = query("partner_benchmarks", partner_id=pid, as_of=filters.as_of).row(0, named=True)
+bench = query("partner_benchmarks", partner_id=pid, as_of=filters.as_of, scope=scope).row(
+    0, named=True
+)
 b1, b2 = st.columns(2)
 size, seg_size = bench["avg_deal_size"], bench["segment_median_deal_size"]
 b1.metric(
@@ -187,7 +196,7 @@ b2.metric(
 
 # --- 4. Focus ---------------------------------------------------------------------------------
 st.subheader("Focus", anchor=False)
-focus = query("partner_focus", partner_id=pid, as_of=filters.as_of)
+focus = query("partner_focus", partner_id=pid, as_of=filters.as_of, scope=scope)
 if focus.height == 0:
     st.info("No declared focus, no won deals with a vertical, and no vendor priorities this year.")
     focus_fig = None
@@ -202,8 +211,8 @@ else:
 
 # --- 5. Investment ----------------------------------------------------------------------------
 st.subheader("Investment", anchor=False)
-invest = query("partner_investments", partner_id=pid, as_of=filters.as_of)
-returns = query("partner_investment_return", partner_id=pid, as_of=filters.as_of)
+invest = query("partner_investments", partner_id=pid, as_of=filters.as_of, scope=scope)
+returns = query("partner_investment_return", partner_id=pid, as_of=filters.as_of, scope=scope)
 if invest.height == 0:
     st.info("No investment recorded for this partner in the last 8 quarters.")
 else:
@@ -236,7 +245,7 @@ else:
 
 # --- 6. Deals ---------------------------------------------------------------------------------
 st.subheader("Deals", anchor=False)
-deals = query("partner_deals", partner_id=pid)
+deals = query("partner_deals", partner_id=pid, scope=scope)
 if deals.height == 0:
     st.info("No deals on file for this partner.")
 else:

@@ -29,7 +29,7 @@ settings = db_settings()
 params = filters.params()
 
 # --- The manager picker, synced with the sidebar's Partner manager filter -----------------------
-options = query("filter_options")
+options = query("filter_options", scope=filters.scope_param())
 managers = options.filter(pl.col("filter") == "partner_manager")["value"].to_list()
 st.session_state["portfolio_managers"] = list(filters.choices["partner_manager"])
 
@@ -58,13 +58,14 @@ if chosen:
     everyone["partner_manager"] = None
     book = query("overview_kpis", **params).row(0, named=True)
     channel = query("overview_kpis", **everyone).row(0, named=True)
+    versus = "channel" if filters.scope is None else "all yours"
     who = ", ".join(chosen) if len(chosen) <= 3 else f"{len(chosen)} partner managers"
     st.subheader(f"The book of {who}", anchor=False)
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(
         "Partners",
         f"{book['partners']:,}",
-        delta=f"{charts.pct(book['partners'] / channel['partners'])} of the channel",
+        delta=f"{charts.pct(book['partners'] / channel['partners'])} of {filters.everyone}",
         delta_color="off",
         delta_arrow="off",
         border=True,
@@ -73,7 +74,7 @@ if chosen:
     m2.metric(
         "Revenue, last 4 quarters",
         charts.money(book["revenue_t4q"], symbol),
-        delta=f"{charts.pct(revenue_share)} of the channel",
+        delta=f"{charts.pct(revenue_share)} of {filters.everyone}",
         delta_color="off",
         delta_arrow="off",
         help=explain("revenue_t4q", settings, symbol),
@@ -82,7 +83,7 @@ if chosen:
     m3.metric(
         f"Attainment {filters.as_of}",
         charts.pct(book["attainment_asof"]),
-        delta=f"channel {charts.pct(channel['attainment_asof'])}",
+        delta=f"{versus} {charts.pct(channel['attainment_asof'])}",
         delta_color="off",
         delta_arrow="off",
         help=explain("attainment_asof", settings, symbol),
@@ -93,7 +94,7 @@ if chosen:
     m4.metric(
         "Partners not OK",
         f"{flagged:,}",
-        delta=f"{charts.pct(flagged / book['partners'])} vs channel "
+        delta=f"{charts.pct(flagged / book['partners'])} vs {versus} "
         f"{charts.pct(channel_flagged / channel['partners'])}",
         delta_color="off",
         delta_arrow="off",
@@ -105,20 +106,24 @@ if chosen:
     left, right = st.columns(2)
     with left:
         st.plotly_chart(
-            portfolio_charts.book_against_channel(book_counts, channel_counts, "status"),
+            portfolio_charts.book_against_channel(
+                book_counts, channel_counts, "status", filters.everyone
+            ),
             key="book_status",
         )
         st.caption("Bars above the diamonds: more of this book is in that status than usual.")
     with right:
         st.plotly_chart(
-            portfolio_charts.book_against_channel(book_counts, channel_counts, "earned_tier"),
+            portfolio_charts.book_against_channel(
+                book_counts, channel_counts, "earned_tier", filters.everyone
+            ),
             key="book_tiers",
         )
-        st.caption("The tier mix this book earns, against the channel's mix.")
+        st.caption(f"The tier mix this book earns, against the mix of {filters.everyone}.")
 else:
     st.info(
-        "Choose a partner manager above (or in the sidebar) to see their book against the "
-        "channel. Meanwhile the worklist covers every partner in the filters."
+        f"Choose a partner manager above (or in the sidebar) to see their book against "
+        f"{filters.everyone}. Meanwhile the worklist covers every partner in the filters."
     )
 
 # --- 2. The worklist --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ with scored as (
     select
         case when $group_by = 'segment' then p.segment else pq.earned_tier end as group_value,
         pq.alignment_score
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
     join partner_quarter as pq
         on pq.partner_id = p.partner_id and pq.quarter_idx = as_of_idx($as_of)
     where pq.alignment_score is not null

@@ -32,7 +32,7 @@ target as (
 
 scope as (
     select partner_id
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager)
+    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope)
 ),
 
 

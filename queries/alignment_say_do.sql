@@ -24,7 +24,7 @@ compared as (
     where sd.quarter_idx = anchor.idx
         and sd.partner_id in (
             select partner_id
-            from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager)
+            from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope)
         )
 ),
 
@@ -34,7 +34,7 @@ focused as (
     where focus_norm is not null
         and partner_id in (
             select partner_id
-            from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager)
+            from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope)
         )
 ),
 

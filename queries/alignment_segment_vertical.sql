@@ -13,7 +13,7 @@ with anchor as (
 
 scope as (
     select partner_id, segment
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager)
+    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope)
 ),
 
 revenue as (

@@ -20,7 +20,7 @@ select
             then 'No declared focus and no won deal in the last four quarters'
         else 'No declared focus, and its won deals in the last four quarters have no vertical'
     end as reason
-from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
 cross join anchor
 join partner_quarter as pq on pq.partner_id = p.partner_id and pq.quarter_idx = anchor.idx
 where pq.alignment_score is null

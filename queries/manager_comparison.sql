@@ -28,7 +28,7 @@ select
         when enterprise then 'Enterprise'
         else 'Mixed'
     end as main_segment
-from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
 join partner_quarter as pq
     on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
 group by all

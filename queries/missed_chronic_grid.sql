@@ -17,7 +17,7 @@ select
     count(*) as partners,
     sum(pq.revenue_t4q) as revenue_t4q,
     arg_max(p.partner_name, pq.revenue_t4q, 3) as examples
-from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
 join partner_quarter as pq on pq.partner_id = p.partner_id
 where pq.quarter_idx = (select quarter_idx from as_of)
 group by streak_bucket, pq.missed_last_8, pq.status

@@ -22,7 +22,7 @@ scoped as (
         pq.missed_streak,
         pq.missed_last_8,
         pq.revenue_t4q
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
     join partner_quarter as pq on pq.partner_id = p.partner_id
     where pq.quarter_idx = (select quarter_idx from as_of)
 ),

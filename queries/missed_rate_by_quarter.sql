@@ -23,7 +23,7 @@ per_segment as (
         coalesce(sum(pq.target_amount - pq.revenue) filter (where pq.is_missed), 0) as shortfall,
         sum(pq.target_amount) as target,
         sum(pq.revenue) as revenue
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
     join partner_quarter as pq on pq.partner_id = p.partner_id
     where pq.is_missed is not null
         and pq.quarter_idx between (select quarter_idx from as_of) - coalesce($quarters, 8) + 1

@@ -21,7 +21,7 @@ with as_of as materialized (
 
 episodes as (
     select e.partner_id, p.segment, e.quarter_idx, e.reached_streak, e.next_hit_idx
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
     join missed_episodes as e on e.partner_id = p.partner_id
     where e.quarter_idx <= (select quarter_idx from as_of)
         and e.reached_streak in (select unnest([watch_streak, at_risk_streak]) from settings)

@@ -27,7 +27,7 @@ flagged as (
         pq.missed_last_8,
         pq.targeted_last_8,
         pq.revenue_t4q
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
     join partner_quarter as pq on pq.partner_id = p.partner_id
     -- an IN list lets DuckDB filter the scan before the join (much faster than a join condition)
     where pq.quarter_idx = (select quarter_idx from as_of) and pq.status <> 'ok'

@@ -14,7 +14,7 @@ select
     least(pq.missed_streak, 8) as streak_bucket,
     count(*) as partners,
     (sum(count(*)) over (partition by p.segment))::bigint as segment_partners
-from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
 join partner_quarter as pq on pq.partner_id = p.partner_id
 where pq.quarter_idx = (select quarter_idx from as_of)
 group by p.segment, streak_bucket

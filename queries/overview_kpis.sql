@@ -16,7 +16,7 @@ with as_of as materialized (
 
 scoped as (
     select pq.*
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
     join partner_quarter as pq
         on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
 ),

@@ -1,5 +1,6 @@
 -- One partner's deal size and sales cycle against its segment, over the trailing four quarters
--- ending at $as_of: one row. Params: $partner_id, $as_of.
+-- ending at $as_of: one row. Params: $partner_id, $as_of, $scope (the partner managers the
+-- viewer may see; null for all: the segment peers are the visible ones too).
 --   avg_deal_size: won revenue / won deals; segment_median_deal_size: the median of that over the
 --   segment's partners with won deals.
 --   cycle_days_median: median days from created_on to closed_on over won deals with both dates;
@@ -7,10 +8,10 @@
 with window_deals as (
     select d.partner_id, d.amount, d.cycle_days, p.segment
     from deals as d
-    join partners as p using (partner_id)
+    join filtered_partners(null, null, null, null, null, $scope) as p using (partner_id)
     where d.status = 'won'
         and d.quarter_idx between as_of_idx($as_of) - 3 and as_of_idx($as_of)
-        and p.segment = (select segment from partners where partner_id = $partner_id)
+        and p.segment = (select segment from filtered_partners(null, null, null, null, null, $scope) where partner_id = $partner_id)
 ),
 
 per_partner as (

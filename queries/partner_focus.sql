@@ -1,6 +1,6 @@
 -- One partner's focus: one row per vertical that the partner declares, sells in (trailing four
 -- quarters to $as_of) or the vendor prioritises in the as-of fiscal year.
--- Params: $partner_id, $as_of.
+-- Params: $partner_id, $as_of, $scope (the partner managers the viewer may see; null for all).
 --   declared_share: declared focus, normalised to sum to 1 (null when not declared)
 --   realised_share: share of the partner's won revenue in the window (deals without a vertical
 --                   left out, as in the alignment score)
@@ -13,12 +13,14 @@ declared as (
     select vertical, focus_norm as declared_share
     from partner_verticals
     where partner_id = $partner_id and focus_norm is not null
+        and $partner_id in (select partner_id from filtered_partners(null, null, null, null, null, $scope))
 ),
 
 realised as (
     select v.vertical, sum(v.revenue) / nullif(sum(sum(v.revenue)) over (), 0) as realised_share
     from partner_quarter_vertical as v, as_of as a
     where v.partner_id = $partner_id
+        and $partner_id in (select partner_id from filtered_partners(null, null, null, null, null, $scope))
         and v.vertical is not null
         and v.quarter_idx between a.quarter_idx - 3 and a.quarter_idx
     group by v.vertical

@@ -1,11 +1,11 @@
 -- Revenue per invested unit over the trailing four quarters to $as_of: one row for the partner,
 -- one for its earned-tier peers and one for its segment peers (peers include the partner).
--- Params: $partner_id, $as_of.
+-- Params: $partner_id, $as_of, $scope (the partner managers the viewer may see; null for all).
 --   revenue_per_invested = won revenue_t4q / investment over the same four quarters (null when
 --   nothing was invested)
 with me as (
     select p.partner_id, p.segment, pq.earned_tier
-    from partners as p
+    from filtered_partners(null, null, null, null, null, $scope) as p
     join partner_quarter as pq
         on pq.partner_id = p.partner_id and pq.quarter_idx = as_of_idx($as_of)
     where p.partner_id = $partner_id
@@ -21,7 +21,7 @@ invested as (
 facts as (
     select p.partner_id, p.segment, pq.earned_tier, pq.revenue_t4q,
         coalesce(i.invested_t4q, 0) as invested_t4q
-    from partners as p
+    from filtered_partners(null, null, null, null, null, $scope) as p
     join partner_quarter as pq
         on pq.partner_id = p.partner_id and pq.quarter_idx = as_of_idx($as_of)
     left join invested as i on i.partner_id = p.partner_id

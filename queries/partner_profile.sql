@@ -1,5 +1,5 @@
 -- One partner's profile and scorecard as of $as_of: one row, or none for an unknown id.
--- Params: $partner_id, $as_of. KPI columns come from partner_quarter (the single definitions).
+-- Params: $partner_id, $as_of, $scope (the partner managers the viewer may see; null for all). KPI columns come from partner_quarter (the single definitions).
 with as_of as materialized (
     -- the as-of quarter index, computed once (the macro inside a join hides it from the scan)
     select as_of_idx($as_of) as quarter_idx
@@ -28,7 +28,7 @@ select
     pq.missed_last_8,
     pq.targeted_last_8,
     pq.alignment_score
-from partners as p
+from filtered_partners(null, null, null, null, null, $scope) as p
 join partner_quarter as pq
     on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
 where p.partner_id = $partner_id

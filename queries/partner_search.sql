@@ -1,12 +1,12 @@
 -- Partner search box: up to 20 partners whose id or name contains $search (case-insensitive,
 -- literal text: no wildcards), exact id matches first, then by name.
--- Params: $search (text; null or empty finds nothing).
+-- Params: $search (text; null or empty finds nothing), $scope (partners the viewer may see).
 select
     partner_id,
     partner_name,
     segment,
     region
-from partners
+from filtered_partners(null, null, null, null, null, $scope)
 where length(trim(coalesce($search, ''))) > 0
     and (
         contains(lower(partner_id), lower(trim($search)))

@@ -27,7 +27,7 @@ scored as (
         tier_gap(p.program_tier, pq.earned_tier) as tier_gap,
         1 - pq.alignment_score as alignment_gap,
         pq.revenue_t4q
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
     join partner_quarter as pq
         on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
 )

@@ -21,7 +21,7 @@ select
     / sum(pq.target_amount) filter (where pq.target_amount > 0) as attainment,
     count(*) filter (where pq.is_missed) as missed_partners,
     count(*) filter (where pq.is_missed is not null) as targeted_partners
-from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
 join partner_quarter as pq on pq.partner_id = p.partner_id
 where pq.quarter_idx between (select quarter_idx from as_of) - $quarters + 1
     and (select quarter_idx from as_of)

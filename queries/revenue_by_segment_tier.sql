@@ -12,7 +12,7 @@ select
     count(*) as partners,
     sum(pq.revenue_t4q) as revenue_t4q,
     sum(pq.revenue_t4q) / nullif(sum(sum(pq.revenue_t4q)) over (), 0) as revenue_share
-from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
 join partner_quarter as pq
     on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
 group by p.segment, pq.earned_tier

@@ -21,7 +21,7 @@ with as_of as materialized (
 
 scoped as (
     select pq.partner_id, pq.revenue_t4q, pq.revenue_prev4q
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
     join partner_quarter as pq
         on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
 ),

@@ -18,7 +18,7 @@ select
     any_value(tier_gap(p.program_tier, pq.earned_tier)) as tier_gap,
     count(*) as partners,
     sum(pq.revenue_t4q) as revenue_t4q
-from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
 join partner_quarter as pq
     on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
 group by coalesce(p.program_tier, '(none)'), pq.earned_tier

@@ -24,7 +24,7 @@ mismatched as (
         pq.revenue_t4q,
         pq.won_deals_t4q,
         pq.status
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
     join partner_quarter as pq
         on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
     where tier_gap(p.program_tier, pq.earned_tier) <> 0

@@ -15,7 +15,7 @@ with as_of as materialized (
 
 funded as (
     select i.program, i.partner_id, i.investment_t4q, pq.revenue_t4q
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
     join partner_investment as i
         on i.partner_id = p.partner_id and i.quarter_idx = (select quarter_idx from as_of)
     join partner_quarter as pq

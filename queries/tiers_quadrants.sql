@@ -32,7 +32,7 @@ scoped as (
         pq.won_deals_t4q,
         pq.revenue_t4q,
         pq.won_deals_t4q > 0 and pq.revenue_t4q > 0 as is_on_chart
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager) as p
+    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
     join partner_quarter as pq
         on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
 ),

@@ -47,6 +47,7 @@ ALL = {
     "partner_type": None,
     "program_tier": None,
     "partner_manager": None,
+    "scope": None,
 }
 MFG = "manufacturing"
 PAGE = "pages/alignment.py"

@@ -403,6 +403,6 @@ def _revenue_card(db: Path) -> str:
     from channel.runner import run
 
     params = dict.fromkeys(
-        ["as_of", "segment", "region", "partner_type", "program_tier", "partner_manager"]
+        ["as_of", "segment", "region", "partner_type", "program_tier", "partner_manager", "scope"]
     )
     return charts.money(run("overview_kpis", db=db, **params)["revenue_t4q"][0])

@@ -15,7 +15,9 @@ from tests.test_scorecard import COLUMNS  # the export's columns, written out on
 
 ROOT = Path(__file__).resolve().parent.parent
 
-NO_FILTERS = dict.fromkeys(["segment", "region", "partner_type", "program_tier", "partner_manager"])
+NO_FILTERS = dict.fromkeys(
+    ["segment", "region", "partner_type", "program_tier", "partner_manager", "scope"]
+)
 
 
 def test_export_csv_to_stdout_is_the_dashboard_query(tiny_db, capsys):

@@ -10,7 +10,9 @@ from channel.loader import load
 from channel.runner import run
 from tests.conftest import DATA
 
-NO_FILTERS = dict.fromkeys(["segment", "region", "partner_type", "program_tier", "partner_manager"])
+NO_FILTERS = dict.fromkeys(
+    ["segment", "region", "partner_type", "program_tier", "partner_manager", "scope"]
+)
 
 
 def _answer(db) -> tuple[int, float]:

@@ -934,7 +934,7 @@ def _scorecard(db: Path, scratch: Path) -> pl.DataFrame:
     copy = scratch / f"check-{time.perf_counter_ns()}.duckdb"
     shutil.copyfile(db, copy)
     params = dict.fromkeys(
-        ["as_of", "segment", "region", "partner_type", "program_tier", "partner_manager"]
+        ["as_of", "segment", "region", "partner_type", "program_tier", "partner_manager", "scope"]
     )
     return run("scorecard", db=copy, **params)
 

@@ -23,7 +23,9 @@ from channel.charts import SEGMENT_COLORS, STATUS_COLORS
 from channel.charts import missed as charts
 from channel.runner import run
 
-NO_FILTERS = dict.fromkeys(["segment", "region", "partner_type", "program_tier", "partner_manager"])
+NO_FILTERS = dict.fromkeys(
+    ["segment", "region", "partner_type", "program_tier", "partner_manager", "scope"]
+)
 
 
 def q(db, name: str, as_of: str | None = None, **params) -> pl.DataFrame:

@@ -21,7 +21,7 @@ import pytest
 from channel.runner import run
 
 PAGE = "pages/portfolio.py"
-NO_FILTERS = dict.fromkeys(["segment", "region", "partner_type", "program_tier"])
+NO_FILTERS = dict.fromkeys(["segment", "region", "partner_type", "program_tier", "scope"])
 
 
 def open_portfolio(app_on, db, **qp):

@@ -11,7 +11,15 @@ import pytest
 from channel.runner import QUERIES_DIR, QueryParamError, run, sql_params
 
 ROOT = Path(__file__).resolve().parent.parent
-FILTER_PARAMS = {"as_of", "segment", "region", "partner_type", "program_tier", "partner_manager"}
+FILTER_PARAMS = {
+    "as_of",
+    "segment",
+    "region",
+    "partner_type",
+    "program_tier",
+    "partner_manager",
+    "scope",
+}
 
 
 def test_sql_params_ignores_comments_and_strings():
@@ -62,7 +70,7 @@ def test_page_queries_take_the_whole_filter_set():
     (A query about one partner may take $as_of alone.)"""
     for path in QUERY_FILES:
         params = sql_params(path.read_text())
-        if params & (FILTER_PARAMS - {"as_of"}):
+        if params & (FILTER_PARAMS - {"as_of", "scope"}):
             assert FILTER_PARAMS <= params, f"{path.name} takes only {params & FILTER_PARAMS}"
 
 

@@ -114,7 +114,7 @@ APRIL_KPIS_2025Q4 = {  # as-of 2025-Q4 = Jan-Mar 2025; window Apr 2024 .. Mar 20
 
 
 def scorecard(db, as_of=None, segment=None, region=None, partner_type=None, program_tier=None,
-              partner_manager=None):  # fmt: skip
+              partner_manager=None, scope=None):  # fmt: skip
     from channel.runner import run
 
     return run(
@@ -126,6 +126,7 @@ def scorecard(db, as_of=None, segment=None, region=None, partner_type=None, prog
         partner_type=partner_type,
         program_tier=program_tier,
         partner_manager=partner_manager,
+        scope=scope,
     )
 
 

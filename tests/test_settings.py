@@ -13,7 +13,9 @@ from channel.runner import BUILD_DIR, execute_file, run
 from channel.settings import DEFAULT_SETTINGS_FILE, Settings, SettingsError, load_settings
 from tests.conftest import DATA
 
-NO_FILTERS = dict.fromkeys(["segment", "region", "partner_type", "program_tier", "partner_manager"])
+NO_FILTERS = dict.fromkeys(
+    ["segment", "region", "partner_type", "program_tier", "partner_manager", "scope"]
+)
 
 
 def test_shipped_settings_file_holds_the_defaults():

@@ -29,7 +29,9 @@ from channel.charts import tiers as tc
 from channel.runner import run
 
 PAGE = "pages/tiers.py"
-NO_FILTERS = dict.fromkeys(["segment", "region", "partner_type", "program_tier", "partner_manager"])
+NO_FILTERS = dict.fromkeys(
+    ["segment", "region", "partner_type", "program_tier", "partner_manager", "scope"]
+)
 
 
 def q(db, name: str, as_of: str | None = None, **params):

@@ -17,19 +17,22 @@ from channel.charts import (
 BENCHMARK_COLOR = "#222222"
 
 
-def book_against_channel(book: pl.DataFrame, channel: pl.DataFrame, dimension: str) -> go.Figure:
+def book_against_channel(
+    book: pl.DataFrame, channel: pl.DataFrame, dimension: str, against: str = "the channel"
+) -> go.Figure:
     """Share of partners per earned tier (or status): bars for the book, a black diamond for the
-    whole channel. Frames come from ``tier_status_counts`` (dimension, value, partners, share)."""
+    whole channel. Frames come from ``tier_status_counts`` (dimension, value, partners, share).
+    ``against`` names the comparison ("the partners you can see" for a signed-in manager)."""
     mine = book.filter(pl.col("dimension") == dimension)
     theirs = channel.filter(pl.col("dimension") == dimension)
     values = mine["value"].to_list()
     if dimension == "status":
         labels = [STATUS_LABELS[v] for v in values]
         colors = [STATUS_COLORS[v] for v in values]
-        title, legend = "Partners by status: this book against the channel", "Status"
+        title, legend = f"Partners by status: this book against {against}", "Status"
     else:
         labels, colors = values, [TIER_COLORS[v] for v in values]
-        title, legend = "Partners by earned tier: this book against the channel", "Earned tier"
+        title, legend = f"Partners by earned tier: this book against {against}", "Earned tier"
     fig = go.Figure()
     fig.add_bar(
         x=labels,
@@ -44,9 +47,9 @@ def book_against_channel(book: pl.DataFrame, channel: pl.DataFrame, dimension: s
         y=theirs["share"].fill_null(0).to_list(),
         mode="markers",
         marker={"symbol": "diamond", "size": 12, "color": BENCHMARK_COLOR},
-        name="Whole channel",
+        name="Whole channel" if against == "the channel" else against[0].upper() + against[1:],
         customdata=theirs["partners"].to_list(),
-        hovertemplate="%{x}: %{y:.1%} of the channel (%{customdata:,} partners)<extra></extra>",
+        hovertemplate="%{x}: %{y:.1%} of " + against + " (%{customdata:,} partners)<extra></extra>",
     )
     apply_layout(fig, title, legend, "Share of partners (%)")
     fig.update_yaxes(tickformat=".0%")

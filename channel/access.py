@@ -1,0 +1,149 @@
+"""Who may see what: the optional sign-in's e-mail -> role mapping, and the viewer it yields.
+
+Sign-in is off unless ``.streamlit/secrets.toml`` has an ``[auth]`` section (Streamlit's
+``st.login`` with an OIDC provider). Off, everyone who can reach the server sees every partner,
+as before. On, the ``[access]`` table of the settings file decides:
+
+- an address listed under ``leadership`` sees every partner;
+- an address listed under ``[access.partner_managers]`` sees only the partners whose
+  ``partner_manager`` is one of the names given for it;
+- anybody else is refused politely, and so is an address the provider marks as unverified.
+
+The result is a ``Viewer``, whose ``scope`` is bound as the ``$scope`` parameter of every partner
+query (``queries/build/90_filtered_partners.sql``). It never comes from the URL or a widget.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+
+from channel.settings import DEFAULT_SETTINGS_FILE, SettingsError
+
+OPEN = "open"  # sign-in not configured: everyone sees everything
+LEADERSHIP = "leadership"
+PARTNER_MANAGER = "partner_manager"
+SIGNED_OUT = "signed_out"
+REFUSED = "refused"
+
+
+@dataclasses.dataclass(frozen=True)
+class AccessRules:
+    leadership: frozenset[str] = frozenset()  # lower-case e-mail addresses
+    partner_managers: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class Viewer:
+    role: str
+    email: str | None = None
+    managers: tuple[str, ...] | None = None  # None: every partner
+
+    @property
+    def allowed(self) -> bool:
+        return self.role in (OPEN, LEADERSHIP, PARTNER_MANAGER)
+
+    @property
+    def scope(self) -> list[str] | None:
+        """The ``$scope`` parameter: the partner managers whose partners this viewer may see."""
+        if not self.allowed:
+            return []  # nobody's partners (never reached: refused viewers see no page)
+        return None if self.managers is None else list(self.managers)
+
+    def describe(self) -> str:
+        if self.role == LEADERSHIP:
+            return f"{self.email} · leadership: every partner"
+        if self.role == PARTNER_MANAGER:
+            return f"{self.email} · partners of {', '.join(self.managers or ())}"
+        return self.email or ""
+
+
+def _settings_file(path: str | os.PathLike | None) -> Path:
+    return Path(path or os.environ.get("CHANNEL_SETTINGS") or DEFAULT_SETTINGS_FILE)
+
+
+def parse_rules(raw: object, source: str = "settings") -> AccessRules:
+    """The ``[access]`` table of a settings file, checked. Addresses compare case-insensitively."""
+    if raw is None:
+        return AccessRules()
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{source}: [access] must be a table")
+    unknown = set(raw) - {"leadership", "partner_managers"}
+    if unknown:
+        raise SettingsError(f"{source}: [access] {sorted(unknown)[0]}: unknown setting")
+    leaders = raw.get("leadership", [])
+    if not isinstance(leaders, list) or not all(isinstance(e, str) and "@" in e for e in leaders):
+        raise SettingsError(f"{source}: [access] leadership must be a list of e-mail addresses")
+    managers_raw = raw.get("partner_managers", {})
+    if not isinstance(managers_raw, dict):
+        raise SettingsError(f"{source}: [access.partner_managers] must be a table")
+    managers: dict[str, tuple[str, ...]] = {}
+    for email, names in managers_raw.items():
+        if isinstance(names, str):
+            names = [names]
+        if (
+            "@" not in email
+            or not isinstance(names, list)
+            or not names
+            or not all(isinstance(n, str) and n.strip() for n in names)
+        ):
+            raise SettingsError(
+                f"{source}: [access.partner_managers] {email!r}: expected an e-mail address = "
+                "a partner manager's name, or a list of names, as in partners.partner_manager"
+            )
+        managers[email.strip().lower()] = tuple(n.strip() for n in names)
+    leadership = frozenset(e.strip().lower() for e in leaders)
+    both = leadership & managers.keys()
+    if both:
+        raise SettingsError(
+            f"{source}: [access] {sorted(both)[0]} is listed both under leadership and under "
+            "partner_managers; keep one"
+        )
+    return AccessRules(leadership=leadership, partner_managers=managers)
+
+
+_CACHE: dict[tuple[str, int], AccessRules] = {}
+
+
+def load_rules(path: str | os.PathLike | None = None) -> AccessRules:
+    """The ``[access]`` rules of the settings file, re-read when the file changes."""
+    file = _settings_file(path)
+    try:
+        stamp = file.stat().st_mtime_ns
+    except FileNotFoundError:
+        return AccessRules()
+    key = (str(file), stamp)
+    if key not in _CACHE:
+        try:
+            raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise SettingsError(f"{file}: not valid TOML: {e}") from None
+        _CACHE.clear()
+        _CACHE[key] = parse_rules(raw.get("access"), str(file))
+    return _CACHE[key]
+
+
+def resolve(user: Mapping[str, object], sign_in: bool, rules: AccessRules) -> Viewer:
+    """The viewer for a Streamlit ``st.user`` mapping. ``sign_in``: is ``[auth]`` configured?"""
+    if not sign_in:
+        return Viewer(OPEN)
+    if not user.get("is_logged_in"):
+        return Viewer(SIGNED_OUT)
+    email = str(user.get("email") or "").strip().lower()
+    if not email or user.get("email_verified") is False:
+        return Viewer(REFUSED, email or None)
+    if email in rules.leadership:
+        return Viewer(LEADERSHIP, email)
+    if email in rules.partner_managers:
+        return Viewer(PARTNER_MANAGER, email, rules.partner_managers[email])
+    return Viewer(REFUSED, email)
+
+
+def viewer_for_email(email: str | None, rules: AccessRules | None = None) -> Viewer:
+    """The command line's ``--viewer EMAIL``: the same mapping, without a sign-in."""
+    if email is None:
+        return Viewer(OPEN)
+    return resolve({"is_logged_in": True, "email": email}, True, rules or load_rules())

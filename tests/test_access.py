@@ -1,0 +1,449 @@
+"""Who may see what (issue 9, section 5): the optional sign-in and the partner managers' scope.
+
+The tiny dataset's books (tests/data/tiny/partners.csv): Ann Lee has P01 and P04, Ben Ortiz P02
+and P05, Cara Nyman P03 and P06, Dan Wu P07, P09 and P10; P08 has no partner manager.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from channel import access
+from channel.runner import QUERIES_DIR, run, sql_params
+from channel.settings import SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+DAN = {"P07", "P09", "P10"}
+DAN_NAMES = {"Golf Consulting", "India Tech", "Juliet Retail IT"}
+OTHERS = {"P01", "P02", "P03", "P04", "P05", "P06", "P08"}
+OTHER_NAMES = {
+    "Alpha Systems",
+    "Bravo, Inc.",
+    "Charlie Global",
+    "Delta Direct",
+    "Echo Partners",
+    "Foxtrot Solutions",
+    "Hotel Referrals",
+}
+# Queries that say nothing about any partner: the settings, the quarter grid, the load time and
+# the vendor's list of verticals. Every other query must take $scope.
+UNSCOPED = {"settings", "as_of_quarters", "data_freshness", "alignment_verticals"}
+ACCESS_TOML = """
+[access]
+leadership = ["VP.Sales@example.com"]
+[access.partner_managers]
+"dan@example.com" = "Dan Wu"
+"team@example.com" = ["Ann Lee", "Ben Ortiz"]
+"""
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "not-a-secret",
+    "client_id": "channel-lens",
+    "client_secret": "not-a-secret",
+    "server_metadata_url": "https://login.example.com/.well-known/openid-configuration",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# The rules and the viewer
+
+
+def test_rules_parse_and_compare_addresses_case_insensitively():
+    import tomllib
+
+    rules = access.parse_rules(tomllib.loads(ACCESS_TOML)["access"])
+    assert rules.leadership == {"vp.sales@example.com"}
+    assert rules.partner_managers == {
+        "dan@example.com": ("Dan Wu",),
+        "team@example.com": ("Ann Lee", "Ben Ortiz"),
+    }
+    signed_in = {"is_logged_in": True, "email": "Dan@Example.com"}
+    assert access.resolve(signed_in, True, rules) == access.Viewer(
+        access.PARTNER_MANAGER, "dan@example.com", ("Dan Wu",)
+    )
+    leader = access.resolve({"is_logged_in": True, "email": "vp.sales@example.com"}, True, rules)
+    assert leader.role == access.LEADERSHIP and leader.scope is None
+
+
+@pytest.mark.parametrize(
+    ("user", "sign_in", "role", "scope"),
+    [
+        ({}, False, access.OPEN, None),  # sign-in not configured: as before, everyone sees all
+        ({"is_logged_in": True, "email": "x@example.com"}, False, access.OPEN, None),
+        ({"is_logged_in": False}, True, access.SIGNED_OUT, []),
+        ({}, True, access.SIGNED_OUT, []),
+        ({"is_logged_in": True, "email": "stranger@example.com"}, True, access.REFUSED, []),
+        ({"is_logged_in": True}, True, access.REFUSED, []),  # no e-mail claim
+        (
+            {"is_logged_in": True, "email": "dan@example.com", "email_verified": False},
+            True,
+            access.REFUSED,
+            [],
+        ),
+        ({"is_logged_in": True, "email": "team@example.com"}, True, access.PARTNER_MANAGER, None),
+    ],
+)
+def test_resolve(user, sign_in, role, scope):
+    import tomllib
+
+    viewer = access.resolve(user, sign_in, access.parse_rules(tomllib.loads(ACCESS_TOML)["access"]))
+    assert viewer.role == role
+    if role == access.PARTNER_MANAGER:
+        assert viewer.scope == ["Ann Lee", "Ben Ortiz"]
+    else:
+        assert viewer.scope == scope
+    assert viewer.allowed == (role in (access.OPEN, access.LEADERSHIP, access.PARTNER_MANAGER))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[access]\nleadership = "vp@example.com"', "leadership must be a list"),
+        ('[access]\nleadership = ["not an address"]', "leadership must be a list"),
+        ("[access]\nadmins = []", "admins: unknown setting"),
+        ('[access.partner_managers]\n"dan@example.com" = []', "expected an e-mail address"),
+        ('[access.partner_managers]\n"dan@example.com" = 3', "expected an e-mail address"),
+        ('[access.partner_managers]\n"Dan Wu" = "Dan Wu"', "expected an e-mail address"),
+        (
+            '[access]\nleadership = ["dan@example.com"]\n'
+            '[access.partner_managers]\n"DAN@example.com" = "Dan Wu"',
+            "listed both under leadership and under partner_managers",
+        ),
+    ],
+)
+def test_bad_rules_name_the_file_and_the_key(tmp_path, text, message):
+    file = tmp_path / "channel.toml"
+    file.write_text(text)
+    with pytest.raises(SettingsError, match=message) as err:
+        access.load_rules(file)
+    assert str(file) in str(err.value)
+
+
+def test_the_access_table_is_not_a_load_setting(tmp_path):
+    file = tmp_path / "channel.toml"
+    file.write_text("miss_below = 0.9\n" + ACCESS_TOML)
+    assert load_settings(file).miss_below == 0.9  # [access] is read at run time, not load time
+    assert access.load_rules(file).partner_managers["dan@example.com"] == ("Dan Wu",)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoping happens in the queries, as a bound parameter
+
+QUERY_FILES = sorted(QUERIES_DIR.glob("*.sql"))
+
+
+@pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
+def test_every_partner_query_takes_the_scope(path):
+    params = sql_params(path.read_text())
+    if path.stem in UNSCOPED:
+        assert "scope" not in params
+    else:
+        assert "scope" in params, f"{path.name} must narrow its partners to $scope"
+
+
+def _defaults(params: set[str]) -> dict[str, object]:
+    values: dict[str, object] = dict.fromkeys(params)
+    if "quarters" in params:
+        values["quarters"] = 8
+    if "limit" in params:
+        values["limit"] = 50
+    return values
+
+
+FILTERED = [
+    p for p in QUERY_FILES if {"segment", "partner_manager", "scope"} <= sql_params(p.read_text())
+]
+
+
+@pytest.mark.parametrize("path", FILTERED, ids=lambda p: p.stem)
+def test_scope_narrows_like_the_manager_filter(tiny_db, path):
+    """Every page query answers a scoped manager exactly what the Partner manager filter would
+    answer an unscoped user: the scope reaches the same single definition of "which partners"."""
+    values = _defaults(sql_params(path.read_text()))
+    values["as_of"] = "2025-Q4"
+    scoped = run(path.stem, db=tiny_db, **{**values, "scope": ["Dan Wu"]})
+    filtered = run(path.stem, db=tiny_db, **{**values, "partner_manager": ["Dan Wu"]})
+    assert scoped.equals(filtered, null_equal=True)
+    everyone = run(path.stem, db=tiny_db, **values)
+    if "partner_id" in scoped.columns:
+        assert set(scoped["partner_id"]) <= DAN
+        assert set(everyone["partner_id"]) & OTHERS, "the test would pass without the scope"
+    # a filter cannot widen the scope: another manager's book is empty for Dan
+    both = run(
+        path.stem, db=tiny_db, **{**values, "scope": ["Dan Wu"], "partner_manager": ["Ann Lee"]}
+    )
+    assert both.equals(
+        run(path.stem, db=tiny_db, **{**values, "scope": ["Dan Wu"], "segment": ["nothing"]}),
+        null_equal=True,
+    )
+
+
+def test_filter_options_offer_only_the_viewers_values(tiny_db):
+    options = run("filter_options", db=tiny_db, scope=["Dan Wu"])
+    managers = options.filter(options["filter"] == "partner_manager")["value"].to_list()
+    assert managers == ["Dan Wu"]
+    segments = options.filter(options["filter"] == "segment")["value"].to_list()
+    assert segments == ["SMB", "Midmarket", "Enterprise"]  # P10, P09, P07
+    everyone = run("filter_options", db=tiny_db, scope=None)
+    assert len(everyone.filter(everyone["filter"] == "partner_manager")) == 4
+
+
+@pytest.mark.parametrize("scope", [["Dan Wu"], []])
+def test_one_partner_queries_say_nothing_outside_the_scope(tiny_db, scope):
+    one = {"partner_id": "P01", "scope": scope}
+    at = {**one, "as_of": "2025-Q4"}
+    assert run("partner_profile", db=tiny_db, **at).height == 0
+    assert run("partner_deals", db=tiny_db, **one).height == 0
+    assert run("partner_investments", db=tiny_db, **at).height == 0
+    assert run("partner_quarters", db=tiny_db, **at, quarters=8).height == 0
+    assert run("partner_investment_return", db=tiny_db, **at).height == 0
+    assert run("partner_search", db=tiny_db, search="Alpha", scope=scope).height == 0
+    assert run("partner_contacts", db=tiny_db, **one)["contacts"].sum() == 0
+    focus = run("partner_focus", db=tiny_db, **at)
+    assert focus["declared_share"].null_count() == focus.height
+    assert focus["realised_share"].null_count() == focus.height
+    bench = run("partner_benchmarks", db=tiny_db, **at).row(0, named=True)
+    assert bench["avg_deal_size"] is None and bench["segment_partners"] == 0
+    # the same queries do answer for Ann Lee, whose partner P01 is
+    mine = {"partner_id": "P01", "scope": ["Ann Lee"], "as_of": "2025-Q4"}
+    assert run("partner_profile", db=tiny_db, **mine).height == 1
+    assert run("partner_deals", db=tiny_db, partner_id="P01", scope=["Ann Lee"]).height > 0
+    assert (
+        run("partner_contacts", db=tiny_db, partner_id="P01", scope=["Ann Lee"])["contacts"].sum()
+        > 0
+    )
+
+
+def test_pages_never_pass_a_literal_scope():
+    """The scope comes from the sign-in only: no page or helper hard-codes ``scope=None``."""
+    offenders = []
+    for file in [*sorted((ROOT / "pages").glob("*.py")), ROOT / "app.py", ROOT / "channel/ui.py"]:
+        for node in ast.walk(ast.parse(file.read_text())):
+            if isinstance(node, ast.keyword) and node.arg == "scope":
+                if isinstance(node.value, ast.Constant):
+                    offenders.append(f"{file.name}:{node.value.lineno}")
+            if isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    if isinstance(key, ast.Constant) and key.value == "scope":
+                        if isinstance(value, ast.Constant):
+                            offenders.append(f"{file.name}:{value.lineno}")
+    assert not offenders
+
+
+# ---------------------------------------------------------------------------------------------
+# The app, with a user set in AppTest
+
+PAGES = [
+    ("pages/overview.py", {}),
+    ("pages/tiers.py", {}),
+    ("pages/alignment.py", {}),
+    ("pages/missed_targets.py", {}),
+    ("pages/portfolio.py", {}),
+    ("pages/partner.py", {"partner": "P07"}),
+]
+
+
+@pytest.fixture
+def signed_in(monkeypatch, tmp_path, tiny_db):
+    """``signed_in(email, page=None, **query_params)`` -> AppTest run with sign-in configured."""
+    from streamlit.testing.v1 import AppTest
+
+    settings = tmp_path / "channel.toml"
+    settings.write_text(ACCESS_TOML)
+    monkeypatch.setenv("CHANNEL_SETTINGS", str(settings))
+    monkeypatch.setenv("CHANNEL_DB", str(tiny_db))
+
+    def make(email: str | None, page: str | None = None, sign_in=True, **query_params):
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        if sign_in:
+            at.secrets["auth"] = AUTH
+        at.user = (
+            {"is_logged_in": False} if email is None else {"is_logged_in": True, "email": email}
+        )
+        for key, value in query_params.items():
+            at.query_params[key] = value
+        at.run()
+        if page:
+            at.switch_page(page).run()
+        return at
+
+    return make
+
+
+def _everything_shown(at) -> str:
+    """Every text, table cell and chart the run drew, as one string."""
+    parts = [str(e.value) for kind in ("markdown", "caption", "title", "header", "subheader")
+             for e in getattr(at, kind)]  # fmt: skip
+    for kind in ("info", "warning", "error", "success"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    parts += [e.value.to_csv() for e in at.dataframe]
+    parts += [e.proto.spec for e in at.get("plotly_chart")]
+    parts += [json.dumps(e.value) for e in at.get("metric")]
+    for box in at.multiselect:
+        parts.append(" ".join(map(str, box.options)))
+    return re.sub(r"\\(.)", r"\1", "\n".join(parts))  # markdown escapes undone
+
+
+def test_signed_out_visitors_see_only_a_sign_in_button(signed_in):
+    at = signed_in(None)
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.dataframe and not at.get("plotly_chart") and not at.multiselect
+    shown = _everything_shown(at)
+    assert not any(name in shown for name in OTHER_NAMES | DAN_NAMES)
+
+
+@pytest.mark.parametrize("email", ["stranger@example.com", "vp.sales@example.com.evil.test"])
+def test_unknown_users_are_refused_politely(signed_in, email):
+    at = signed_in(email, partner="P01")
+    assert not at.exception
+    assert "no access to Channel Lens" in at.info[0].value
+    assert [b.label for b in at.button] == ["Sign out"]
+    assert not at.dataframe and not at.get("plotly_chart") and not at.multiselect
+
+
+@pytest.mark.parametrize(("page", "query_params"), PAGES, ids=lambda p: str(p))
+def test_a_partner_manager_sees_only_their_partners(signed_in, monkeypatch, page, query_params):
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    import channel.runner
+    import channel.ui
+
+    calls: list[tuple[str, dict]] = []
+    real_run, real_defer = channel.runner.run, MediaFileManager.add_deferred
+    downloads = []
+
+    def spy(name, db=None, **params):
+        calls.append((name, params))
+        return real_run(name, db=db, **params)
+
+    def defer(self, data_callable, *args, **kwargs):
+        downloads.append(data_callable)
+        return real_defer(self, data_callable, *args, **kwargs)
+
+    monkeypatch.setattr(channel.runner, "run", spy)
+    monkeypatch.setattr(channel.ui, "run", spy)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", defer)
+
+    at = signed_in("dan@example.com", page, **query_params)
+    assert not at.exception
+    shown = _everything_shown(at)
+    leaked = sorted(name for name in OTHER_NAMES if name in shown)
+    assert not leaked, f"{page} shows partners of other managers: {leaked}"
+    signed = re.sub(r"\\(.)", r"\1", " ".join(c.value for c in at.sidebar.caption))
+    assert "Signed in as dan@example.com · partners of Dan Wu" in signed
+    assert at.sidebar.multiselect(key="partner_manager").options == ["Dan Wu"]
+    scoped = [(n, p["scope"]) for n, p in calls if n not in UNSCOPED]
+    assert scoped and all(scope == ["Dan Wu"] for _, scope in scoped), scoped
+    # the downloads the page offers (built when clicked) hold Dan's partners only
+    for make in downloads:
+        rows = list(csv.DictReader(io.StringIO(make().decode("utf-8"))))
+        ids = {r["partner_id"] for r in rows if r.get("partner_id")}
+        assert ids <= DAN, f"{page}: a download holds {sorted(ids - DAN)}"
+        names = {r.get("partner_name") for r in rows}
+        assert not names & OTHER_NAMES
+    if page == "pages/partner.py":
+        assert "Golf Consulting" in shown  # the control: Dan's own partner is there
+
+
+def test_a_manager_cannot_widen_the_scope_through_the_url(signed_in):
+    at = signed_in("dan@example.com", partner_manager=["Ann Lee", "Dan Wu"])
+    assert not at.exception
+    assert any("Ann Lee" in w.value for w in at.warning)  # "Ignored unknown partner manager"
+    assert at.sidebar.multiselect(key="partner_manager").value == ["Dan Wu"]
+    assert not OTHER_NAMES & set(_everything_shown(at).split("\n"))
+
+    other = signed_in("dan@example.com", "pages/partner.py", partner="P01")
+    assert not other.exception
+    assert "No such partner among the partners you can see" in other.warning[0].value
+    assert "Alpha Systems" not in _everything_shown(other)
+
+
+def test_several_books_and_leadership(signed_in):
+    team = signed_in("team@example.com", "pages/portfolio.py")
+    assert team.sidebar.multiselect(key="partner_manager").options == ["Ann Lee", "Ben Ortiz"]
+    shown = _everything_shown(team)
+    assert "Charlie Global" not in shown and "Golf Consulting" not in shown
+
+    leader = signed_in("vp.sales@example.com", "pages/partner.py", partner="P01")
+    assert not leader.exception
+    assert "Alpha Systems" in _everything_shown(leader)
+    assert len(leader.sidebar.multiselect(key="partner_manager").options) == 4
+
+
+def test_without_sign_in_the_access_list_is_not_used(signed_in):
+    at = signed_in("stranger@example.com", "pages/partner.py", sign_in=False, partner="P01")
+    assert not at.exception
+    assert "Alpha Systems" in _everything_shown(at)
+    assert not at.sidebar.caption or "Signed in" not in at.sidebar.caption[0].value
+
+
+def test_misconfigured_access_fails_closed(signed_in, tmp_path, monkeypatch):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[access]\nleadership = "vp@example.com"\n')
+    monkeypatch.setenv("CHANNEL_SETTINGS", str(bad))
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": True, "email": "vp@example.com"}
+    at.run()
+    assert not at.exception
+    assert "Nobody can see partner data" in at.error[0].value
+    assert not at.dataframe and not at.multiselect
+
+
+# ---------------------------------------------------------------------------------------------
+# The command line export
+
+
+def _cli(*args: str, env_settings: Path, db: Path) -> subprocess.CompletedProcess:
+    import os
+
+    env = {**os.environ, "CHANNEL_SETTINGS": str(env_settings)}
+    return subprocess.run(
+        [sys.executable, "-m", "channel", *args, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def test_cli_export_for_a_viewer(tmp_path, tiny_db):
+    settings = tmp_path / "channel.toml"
+    settings.write_text(ACCESS_TOML)
+    mine = _cli(
+        "export", "scorecard", "--viewer", "DAN@example.com", env_settings=settings, db=tiny_db
+    )
+    assert mine.returncode == 0, mine.stderr
+    assert {r["partner_id"] for r in csv.DictReader(io.StringIO(mine.stdout))} == DAN
+
+    everyone = _cli("export", "scorecard", env_settings=settings, db=tiny_db)
+    assert len(list(csv.DictReader(io.StringIO(everyone.stdout)))) == 10
+
+    widen = _cli(
+        "export", "scorecard", "--viewer", "dan@example.com", "--partner-manager", "Ann Lee",
+        env_settings=settings, db=tiny_db,
+    )  # fmt: skip
+    assert widen.returncode == 2 and "unknown value 'Ann Lee'" in widen.stderr
+
+    stranger = _cli(
+        "export", "scorecard", "--viewer", "x@example.com", env_settings=settings, db=tiny_db
+    )
+    assert stranger.returncode == 2
+    assert (
+        "'x@example.com' is neither under leadership nor under partner_managers" in stranger.stderr
+    )
+    assert "Traceback" not in stranger.stderr
