@@ -376,10 +376,10 @@ def page_setup(db: str) -> dict:
     """Query params per page: the top partner by revenue, the first partner manager."""
     from channel.runner import run
 
-    filters = dict.fromkeys(["segment", "region", "partner_type", "program_tier"])
+    filters = dict.fromkeys(["segment", "region", "partner_type", "program_tier", "scope"])
     scorecard = run("scorecard", db=db, as_of=None, partner_manager=None, **filters)
     top = scorecard.sort("revenue_t4q", descending=True, nulls_last=True)["partner_id"][0]
-    options = run("filter_options", db=db)
+    options = run("filter_options", db=db, scope=None)
     managers = options.filter(options["filter"] == "partner_manager")["value"].to_list()
     return {"partner": {"partner": top}, "portfolio": {"partner_manager": managers[0]}}
 
