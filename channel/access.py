@@ -54,11 +54,10 @@ class Viewer:
         return None if self.managers is None else list(self.managers)
 
     def describe(self) -> str:
-        if self.role == LEADERSHIP:
-            return f"{self.email} · leadership: every partner"
+        """What this viewer sees, in words."""
         if self.role == PARTNER_MANAGER:
-            return f"{self.email} · partners of {', '.join(self.managers or ())}"
-        return self.email or ""
+            return f"Partners of {', '.join(self.managers or ())}"
+        return {LEADERSHIP: "Leadership: every partner", OPEN: "Every partner"}.get(self.role, "")
 
 
 def _settings_file(path: str | os.PathLike | None) -> Path:

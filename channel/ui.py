@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlencode
 
 import polars as pl
@@ -108,7 +109,7 @@ def sign_in_gate() -> access.Viewer | None:
 
         def refuse() -> None:
             st.title("Channel Lens")
-            who = f"**{md_escape(viewer.email)}**" if viewer.email else "this account"
+            who = f"`{viewer.email.replace('`', '')}`" if viewer.email else "this account"
             st.info(
                 f"You are signed in as {who}, but this address has no access to Channel Lens "
                 "yet. Ask your Channel Lens administrator to add it to the access list.",
@@ -119,13 +120,24 @@ def sign_in_gate() -> access.Viewer | None:
         _only_page("No access", refuse)
         return None
     if viewer.role != access.OPEN:
-        st.sidebar.caption(f"Signed in as {md_escape(viewer.describe())}")
+        email = (viewer.email or "").replace("`", "")  # a code span: not a mailto link
+        st.sidebar.caption(f"Signed in as `{email}`  \n{md_escape(viewer.describe())}")
         st.sidebar.button("Sign out", on_click=st.logout, icon=":material/logout:")
     return viewer
 
 
-def _only_page(title: str, body: Callable[[], None]) -> None:
-    st.navigation([st.Page(body, title=title, icon=":material/lock:")], position="hidden").run()
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+
+
+def _only_page(title: str, body: Callable[[], None], icon: str = ":material/lock:") -> None:
+    """Draw ``body`` as the app's only page, whichever page the URL asked for: a deep link such
+    as /partner?partner=P1 shows it too, instead of Streamlit's "Page not found" dialog."""
+    pages = [st.Page(body, title=title, icon=icon, default=True)]
+    pages += [
+        st.Page(body, title=title, icon=icon, url_path=path.stem)
+        for path in sorted(PAGES_DIR.glob("*.py"))
+    ]
+    st.navigation(pages, position="hidden").run()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -327,7 +339,7 @@ def no_database_page(message: str) -> None:
             "The dashboard picks up the new database on the next click; no restart is needed."
         )
 
-    st.navigation([st.Page(explain, title="Set up", icon=":material/build:")]).run()
+    _only_page("Set up", explain, icon=":material/build:")
 
 
 # ---------------------------------------------------------------------------------------------

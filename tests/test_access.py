@@ -232,6 +232,9 @@ def test_pages_never_pass_a_literal_scope():
             if isinstance(node, ast.keyword) and node.arg == "scope":
                 if isinstance(node.value, ast.Constant):
                     offenders.append(f"{file.name}:{node.value.lineno}")
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+                if any(isinstance(n, ast.Name) and n.id == "scope" for n in node.targets):
+                    offenders.append(f"{file.name}:{node.lineno}")
             if isinstance(node, ast.Dict):
                 for key, value in zip(node.keys, node.values, strict=True):
                     if isinstance(key, ast.Constant) and key.value == "scope":
@@ -341,7 +344,7 @@ def test_a_partner_manager_sees_only_their_partners(signed_in, monkeypatch, page
     leaked = sorted(name for name in OTHER_NAMES if name in shown)
     assert not leaked, f"{page} shows partners of other managers: {leaked}"
     signed = re.sub(r"\\(.)", r"\1", " ".join(c.value for c in at.sidebar.caption))
-    assert "Signed in as dan@example.com · partners of Dan Wu" in signed
+    assert "Signed in as `dan@example.com`  \nPartners of Dan Wu" in signed
     assert at.sidebar.multiselect(key="partner_manager").options == ["Dan Wu"]
     scoped = [(n, p["scope"]) for n, p in calls if n not in UNSCOPED]
     assert scoped and all(scope == ["Dan Wu"] for _, scope in scoped), scoped

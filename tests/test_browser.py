@@ -77,10 +77,10 @@ def server(tiny_db):
 
 
 @contextlib.contextmanager
-def _serve(db: Path):
+def _serve(db: Path, port: int | None = None, args: tuple[str, ...] = (), **env_extra: str):
     """``streamlit run app.py`` on a free port over ``db``; yields the base URL."""
-    port = _free_port()
-    env = {**os.environ, "CHANNEL_DB": str(db)}
+    port = port or _free_port()
+    env = {**os.environ, "CHANNEL_DB": str(db), **env_extra}
     SHOTS.mkdir(parents=True, exist_ok=True)
     log = open(SHOTS / f"server-{port}.log", "w")  # closed when the server stops
     proc = subprocess.Popen(
@@ -98,6 +98,7 @@ def _serve(db: Path):
             "127.0.0.1",
             "--browser.gatherUsageStats",
             "false",
+            *args,
         ],
         cwd=ROOT,
         env=env,
@@ -406,3 +407,93 @@ def _revenue_card(db: Path) -> str:
         ["as_of", "segment", "region", "partner_type", "program_tier", "partner_manager", "scope"]
     )
     return charts.money(run("overview_kpis", db=db, **params)["revenue_t4q"][0])
+
+
+SIGN_IN_ACCESS = """
+[access]
+leadership = ["vp@example.com"]
+[access.partner_managers]
+"dan@example.com" = "Dan Wu"
+"""
+
+
+def _sign_in(browser, url: str, idp, email: str):
+    """A new browser context signed in as ``email`` through the provider; returns its page."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.goto(url + "/partner?partner=P07")
+    _settle(page)
+    button = page.get_by_role("button", name="Sign in")
+    button.wait_for(timeout=30_000)
+    body = page.locator("[data-testid='stMain']").inner_text()
+    assert "Golf Consulting" not in body and "Alpha Systems" not in body
+    idp.next_email = email
+    button.click()  # st.login: /auth/login -> provider /authorize -> /oauth2callback -> /
+    page.wait_for_function(
+        "() => !document.body.innerText.includes('shown to signed-in colleagues only')",
+        timeout=30_000,
+    )
+    _settle(page)
+    return page
+
+
+def test_sign_in_scopes_a_partner_manager_in_the_browser(tiny_db, tmp_path):
+    """Real OIDC sign-in against a local provider: a partner manager sees only their partners,
+    an unknown address is refused, and leadership sees everyone."""
+    _require_chromium()
+    from oidc_provider import FakeOIDC
+    from playwright.sync_api import sync_playwright
+
+    settings = tmp_path / "channel.toml"
+    settings.write_text(SIGN_IN_ACCESS)
+    port = _free_port()
+    secrets_file = tmp_path / "secrets.toml"
+    with FakeOIDC() as idp:
+        secrets_file.write_text(idp.secrets_toml(f"http://127.0.0.1:{port}"))
+        with (
+            _serve(
+                tiny_db,
+                port=port,
+                args=("--secrets.files", str(secrets_file)),
+                CHANNEL_SETTINGS=str(settings),
+            ) as url,
+            sync_playwright() as p,
+        ):
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                dan = _sign_in(browser, url, idp, "dan@example.com")
+                sidebar = dan.locator("[data-testid='stSidebar']")
+                sidebar.get_by_text("Partners of Dan Wu").wait_for(timeout=30_000)
+                dan.goto(url + "/partner?partner=P07")
+                dan.get_by_text("Golf Consulting").first.wait_for(timeout=30_000)
+                _settle(dan)
+                dan.screenshot(path=str(SHOTS / "signed-in-partner-manager.png"), full_page=True)
+                assert sidebar.locator("a[href^='mailto:']").count() == 0
+                dan.goto(url + "/partner?partner=P01")
+                dan.get_by_text("No such partner among the partners you can see").wait_for(
+                    timeout=30_000
+                )
+                assert "Alpha Systems" not in dan.locator("[data-testid='stMain']").inner_text()
+                dan.goto(url + "/missed_targets?partner_manager=Ann+Lee")
+                _settle(dan)
+                dan.get_by_text("Ignored unknown partner manager").wait_for(timeout=30_000)
+                text = dan.locator("[data-testid='stMain']").inner_text()
+                charts = dan.locator(".js-plotly-plot").evaluate_all(
+                    "els => els.map(e => JSON.stringify(e.data || []))"
+                )
+                for name in ("Alpha Systems", "Charlie Global", "Foxtrot Solutions"):
+                    assert name not in text and not any(name in c for c in charts), name
+                assert dan.locator("[data-testid='stException']").count() == 0
+
+                stranger = _sign_in(browser, url, idp, "stranger@example.com")
+                stranger.get_by_text("has no access to Channel Lens").wait_for(timeout=30_000)
+                stranger.screenshot(path=str(SHOTS / "signed-in-refused.png"))
+                stranger.goto(url + "/partner?partner=P07")
+                _settle(stranger)
+                assert "Golf Consulting" not in stranger.content()
+
+                vp = _sign_in(browser, url, idp, "vp@example.com")
+                vp.goto(url + "/partner?partner=P01")
+                vp.get_by_text("Alpha Systems").first.wait_for(timeout=30_000)
+            finally:
+                browser.close()
