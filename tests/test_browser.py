@@ -437,12 +437,10 @@ def _sign_in(browser, url: str, idp, email: str):
     return page
 
 
-def test_sign_in_scopes_a_partner_manager_in_the_browser(tiny_db, tmp_path):
+def test_sign_in_scopes_a_partner_manager_in_the_browser(browser, tiny_db, tmp_path):
     """Real OIDC sign-in against a local provider: a partner manager sees only their partners,
     an unknown address is refused, and leadership sees everyone."""
-    _require_chromium()
     from oidc_provider import FakeOIDC
-    from playwright.sync_api import sync_playwright
 
     settings = tmp_path / "channel.toml"
     settings.write_text(SIGN_IN_ACCESS)
@@ -450,16 +448,13 @@ def test_sign_in_scopes_a_partner_manager_in_the_browser(tiny_db, tmp_path):
     secrets_file = tmp_path / "secrets.toml"
     with FakeOIDC() as idp:
         secrets_file.write_text(idp.secrets_toml(f"http://127.0.0.1:{port}"))
-        with (
-            _serve(
-                tiny_db,
-                port=port,
-                args=("--secrets.files", str(secrets_file)),
-                CHANNEL_SETTINGS=str(settings),
-            ) as url,
-            sync_playwright() as p,
-        ):
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with _serve(
+            tiny_db,
+            port=port,
+            args=("--secrets.files", str(secrets_file)),
+            CHANNEL_SETTINGS=str(settings),
+        ) as url:
+            contexts = len(browser.contexts)
             try:
                 dan = _sign_in(browser, url, idp, "dan@example.com")
                 sidebar = dan.locator("[data-testid='stSidebar']")
@@ -496,4 +491,5 @@ def test_sign_in_scopes_a_partner_manager_in_the_browser(tiny_db, tmp_path):
                 vp.goto(url + "/partner?partner=P01")
                 vp.get_by_text("Alpha Systems").first.wait_for(timeout=30_000)
             finally:
-                browser.close()
+                for context in browser.contexts[contexts:]:
+                    context.close()
