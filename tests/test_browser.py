@@ -89,7 +89,7 @@ def _serve(db: Path, port: int | None = None, args: tuple[str, ...] = (), **env_
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "app.py"),
+            str(ROOT / "serve.py"),  # the production entry point: app.py, warmed up
             "--server.headless",
             "true",
             "--server.port",
