@@ -6,6 +6,7 @@ import streamlit as st
 from channel import charts
 from channel.charts import missed
 from channel.definitions import explain
+from channel.runner import run
 from channel.ui import (
     currency,
     db_settings,
@@ -131,10 +132,9 @@ st.caption(
 
 # --- 2. Status lists ---------------------------------------------------------------------------
 st.subheader("Partners by status")
-flagged = query("missed_status_list", **params)
-tabs = st.tabs(
-    [f"{label} ({flagged.filter(pl.col('status') == s).height:,})" for s, label in LISTS]
-)
+flagged = query("missed_status_list", limit=LIST_ROWS, **params)  # the rows shown, per status
+counts = dict(flagged.group_by("status").agg(pl.col("status_partners").first()).iter_rows())
+tabs = st.tabs([f"{label} ({counts.get(s, 0):,})" for s, label in LISTS])
 column_config = {
     **partner_columns(filters),
     "targeted_last_8": st.column_config.NumberColumn(
@@ -180,12 +180,13 @@ definitions = {
 }
 for tab, (status, label) in zip(tabs, LISTS, strict=True):
     rows = flagged.filter(pl.col("status") == status)
+    total = counts.get(status, 0)
     with tab:
         st.caption(f"**{label}**: {definitions[status]}, as of {filters.as_of}.")
-        if rows.height == 0:
+        if total == 0:
             st.success(f"{NONE_IN[status]} as of {filters.as_of}.")
             continue
-        table = with_partner_links(rows.head(LIST_ROWS))
+        table = with_partner_links(rows)
         st.dataframe(
             table,
             hide_index=True,
@@ -194,20 +195,25 @@ for tab, (status, label) in zip(tabs, LISTS, strict=True):
             column_config=column_config,
             key=f"list_{status}",
         )
-        more = rows.height - min(rows.height, LIST_ROWS)
+        more = total - rows.height
         st.caption(
-            f"Showing {min(rows.height, LIST_ROWS):,} of {rows.height:,}, the largest revenue "
+            f"Showing {rows.height:,} of {total:,}, the largest revenue "
             "over the last 4 quarters first" + (f"; {more:,} more are in the CSV." if more else ".")
         )
-        download_csv(  # made on click; the trend list becomes "1.0;0.8;..." for the CSV
-            lambda rows=rows: rows.with_columns(
-                pl.col("attainment_trend")
-                .list.eval(pl.element().round(4).cast(pl.String))
-                .list.join(";")
+        download_csv(  # queried on click; the trend list becomes "1.0;0.8;..." for the CSV
+            lambda status=status: (
+                run("missed_status_list", limit=None, **params)
+                .filter(pl.col("status") == status)
+                .drop("status_partners")
+                .with_columns(
+                    pl.col("attainment_trend")
+                    .list.eval(pl.element().round(4).cast(pl.String))
+                    .list.join(";")
+                )
             ),
             f"{status}_{filters.as_of}.csv",
             key=f"csv_{status}",
-            label=f"Download all {rows.height:,} ({label.lower()}) as CSV",
+            label=f"Download all {total:,} ({label.lower()}) as CSV",
         )
 
 # --- 3 and 6. Streaks, chronic against temporary -----------------------------------------------

@@ -25,9 +25,12 @@ per_segment as (
         sum(pq.revenue) as revenue
     from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
     join partner_quarter as pq on pq.partner_id = p.partner_id
+    -- an IN list lets DuckDB filter the scan before the join (a range against the CTE does not)
     where pq.is_missed is not null
-        and pq.quarter_idx between (select quarter_idx from as_of) - coalesce($quarters, 8) + 1
-        and (select quarter_idx from as_of)
+        and pq.quarter_idx in (
+            select unnest(range(quarter_idx - coalesce($quarters, 8) + 1, quarter_idx + 1))
+            from as_of
+        )
     group by pq.fiscal_quarter, pq.quarter_idx, p.segment
 ),
 

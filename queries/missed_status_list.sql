@@ -1,7 +1,8 @@
 -- Missed-target status lists: one row per filtered partner whose status as of $as_of is not ok
 -- (watch, at_risk or replace_review), the largest revenue_t4q first. Statuses are exclusive
 -- (the most severe wins), so a partner is in exactly one list; the page splits by status.
--- Params: $as_of and the five filter lists.
+-- Params: $as_of, the five filter lists and $limit: at most this many rows per status (null: all).
+--   status_partners       how many filtered partners have this status (before $limit)
 --   earned_tier, status, missed_streak, missed_last_8, targeted_last_8, revenue_t4q:
 --                         partner_quarter as of $as_of (queries/build/40_partner_quarter.sql)
 --   last_attainment       attainment (a fraction) of the latest quarter with a target > 0 among
@@ -26,11 +27,20 @@ flagged as (
         pq.missed_streak,
         pq.missed_last_8,
         pq.targeted_last_8,
-        pq.revenue_t4q
+        pq.revenue_t4q,
+        count(*) over (partition by pq.status) as status_partners,
+        row_number() over (
+            partition by pq.status order by pq.revenue_t4q desc, p.partner_id
+        ) as status_rank
     from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
     join partner_quarter as pq on pq.partner_id = p.partner_id
     -- an IN list lets DuckDB filter the scan before the join (much faster than a join condition)
     where pq.quarter_idx = (select quarter_idx from as_of) and pq.status <> 'ok'
+),
+
+shown as (
+    -- only the rows a list shows: the history below is the costly part
+    select * from flagged where $limit is null or status_rank <= $limit
 ),
 
 history as (
@@ -43,7 +53,7 @@ history as (
         arg_max(h.fiscal_quarter, h.quarter_idx)
             filter (where h.attainment is not null) as last_target_quarter
     from partner_quarter as h
-    semi join flagged as f on f.partner_id = h.partner_id
+    semi join shown as f on f.partner_id = h.partner_id
     where h.quarter_idx between (select quarter_idx from as_of) - 7
         and (select quarter_idx from as_of)
     group by h.partner_id
@@ -63,7 +73,8 @@ select
     h.last_attainment,
     h.last_target_quarter,
     h.attainment_trend,
-    f.revenue_t4q
-from flagged as f
+    f.revenue_t4q,
+    f.status_partners
+from shown as f
 join history as h on h.partner_id = f.partner_id
 order by f.revenue_t4q desc, f.partner_id

@@ -44,7 +44,7 @@ def lists(frame: pl.DataFrame) -> dict[str, list[str]]:
 
 
 def test_status_lists_as_of_2025_q4(tiny_db):
-    frame = q(tiny_db, "missed_status_list", "2025-Q4")
+    frame = q(tiny_db, "missed_status_list", limit=None, as_of="2025-Q4")
     # P04: misses 2025-Q3, Q4 after a hit -> streak 2, 2 of 8 -> watch.
     # P05: 2025-Q4 M, Q3 and Q2 skipped, Q1 M, 2024-Q4 M, 2024-Q3 H -> streak 3, 3 of 8 -> at risk.
     # P06: six misses 2024-Q2..2025-Q3, then a hit -> streak 0, 6 of 8 -> replacement review.
@@ -73,7 +73,7 @@ def test_status_lists_as_of_2025_q4(tiny_db):
 
 
 def test_status_lists_as_of_2024_q4(tiny_db):
-    frame = q(tiny_db, "missed_status_list", "2024-Q4")
+    frame = q(tiny_db, "missed_status_list", limit=None, as_of="2024-Q4")
     # P06: 2024-Q2..Q4 missed -> streak 3 -> at risk; P07: Q3, Q4 missed -> watch;
     # P05: only 2024-Q4 missed -> streak 1 -> ok. Nobody has 6 misses in 4 quarters.
     assert lists(frame) == {"watch": ["P07"], "at_risk": ["P06"], "replace_review": []}
@@ -83,7 +83,7 @@ def test_status_lists_as_of_2024_q4(tiny_db):
 
 
 def test_status_lists_are_exclusive_and_skip_quarters_without_target(tiny_db):
-    frame = q(tiny_db, "missed_status_list", "2025-Q3")
+    frame = q(tiny_db, "missed_status_list", limit=None, as_of="2025-Q3")
     # P06 has a streak of 6 (at-risk territory) and 6 of 8 missed: only replacement review.
     # P05: 2025-Q3 (no row) and Q2 (target 0) skipped, 2025-Q1 and 2024-Q4 missed -> watch.
     assert lists(frame) == {"watch": ["P05"], "at_risk": [], "replace_review": ["P06"]}
@@ -109,7 +109,7 @@ def test_status_lists_are_exclusive_and_skip_quarters_without_target(tiny_db):
     ],
 )
 def test_status_lists_follow_the_filters(tiny_db, filters, as_of, expected):
-    assert lists(q(tiny_db, "missed_status_list", as_of, **filters)) == expected
+    assert lists(q(tiny_db, "missed_status_list", limit=None, as_of=as_of, **filters)) == expected
 
 
 # ---------------------------------------------------------------------------------------------
@@ -654,3 +654,20 @@ def test_page_with_an_april_fiscal_year(tiny_db_april, app_on):
     assert shown["Shortfall 2026-Q1"] == "$10.0K"  # 50k - 40k
     # F2's streak reached 2 in the as-of quarter itself: nothing to follow up yet
     assert any("can be followed up" in i.value for i in at.info)
+
+
+def test_status_lists_bring_only_the_rows_shown(tiny_db):
+    # as of 2025-Q2: P07 (200k) and P06 (160k) are at risk, P05 on watch
+    full = q(tiny_db, "missed_status_list", limit=None, as_of="2025-Q2")
+    assert full.select("partner_id", "status", "status_partners").rows() == [
+        ("P05", "watch", 1),
+        ("P07", "at_risk", 2),
+        ("P06", "at_risk", 2),
+    ]
+    one = q(tiny_db, "missed_status_list", limit=1, as_of="2025-Q2")
+    # one row per status, the most revenue first, and the count before the limit
+    assert one.select("partner_id", "status", "status_partners").rows() == [
+        ("P05", "watch", 1),
+        ("P07", "at_risk", 2),
+    ]
+    assert one.row(1, named=True) == full.row(1, named=True)
