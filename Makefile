@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 CHANNEL_DB ?= data/channel.duckdb
 export CHANNEL_DB
 
-.PHONY: run test lint format demo bench fuzz clean
+.PHONY: run test lint format demo bench fuzz load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 ## run: open the dashboard on $(CHANNEL_DB), building the demo database first if it is missing
 run: $(VENV)/.runtime
 	@test -f "$(CHANNEL_DB)" || $(BIN)/python -m channel demo --db "$(CHANNEL_DB)"
-	$(BIN)/streamlit run app.py
+	$(BIN)/streamlit run serve.py
 
 ## demo: rebuild the demo database (2,000 partners, 12 quarters)
 demo: $(VENV)/.runtime
@@ -47,9 +47,13 @@ format: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-## fuzz: the loader property test with 3,000 corrupted folders (make test runs 150)
+## fuzz: the loader property test with 3,000 corrupted folders (make test runs 300)
 fuzz: $(VENV)/.dev
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_loader_fuzz.py --hypothesis-show-statistics
+
+## load: 10 headless Chromium sessions browse every page for 5 minutes at 100,000 partners (bench/README.md); LOAD_ARGS="--seconds 60"
+load: $(VENV)/.dev
+	$(BIN)/python -m bench.load --sessions 10 --seconds 300 --max-navigations 300 $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -198,13 +198,23 @@ def ensure_db(partners: int, regenerate: bool) -> dict:
         "--db",
         str(db),
     ]
-    log(f"{partners:,} partners: generating and loading ({' '.join(cmd[1:])})")
+    progress = DATA / f"demo_{partners}.log"  # the demo's progress lines, to follow a long run
+    log(f"{partners:,} partners: generating and loading ({' '.join(cmd[1:])}); log: {progress}")
+    load_before = [round(x, 2) for x in os.getloadavg()]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    seconds = time.perf_counter() - t0
+    with open(progress, "w") as err, tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err, text=True)
+        # wait4 gives this child's own peak RSS and CPU time (getrusage(RUSAGE_CHILDREN) would
+        # mix in every earlier child)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - t0
+        out.seek(0)
+        stdout = out.read()
     if proc.returncode != 0:
-        raise RuntimeError(f"demo failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    loaded = re.search(r"^loaded .* in ([0-9.]+) s$", proc.stdout, re.M)
+        tail = progress.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"demo failed ({proc.returncode}):\n{tail}")
+    loaded = re.search(r"^loaded .* in ([0-9.]+) s$", stdout, re.M)
     facts = db_facts(db)
     deals = facts["rows"].get("deals", 0)
     meta = {
@@ -215,12 +225,20 @@ def ensure_db(partners: int, regenerate: bool) -> dict:
         "loader_reported_s": float(loaded.group(1)) if loaded else None,
         "deal_rows": deals,
         "deal_rows_per_s": deals / seconds if seconds else None,
+        # peak RSS of the demo command (ru_maxrss is in KiB on Linux) and its CPU seconds,
+        # which other work on the machine inflates less than the wall time
+        "demo_peak_rss_bytes": usage.ru_maxrss * 1024,
+        "demo_cpu_s": usage.ru_utime + usage.ru_stime,
+        "loadavg_during": [load_before, [round(x, 2) for x in os.getloadavg()]],
         "db_bytes": db.stat().st_size,
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "schema_version": facts["schema_version"],
     }
     sidecar.write_text(json.dumps(meta, indent=2))
-    log(f"{partners:,} partners: {seconds:.1f} s, {deals:,} deals ({deals / seconds:,.0f}/s)")
+    log(
+        f"{partners:,} partners: {seconds:.1f} s, {deals:,} deals ({deals / seconds:,.0f}/s), "
+        f"peak RSS {usage.ru_maxrss * 1024 / GB:.2f} GB"
+    )
     return {**meta, **facts, "db": str(db), "cached": False}
 
 
@@ -697,12 +715,8 @@ class RssSampler(threading.Thread):
         self.join()
 
 
-def measure_browser(db: str, pages: list[dict], setup: dict, expected_figures: dict) -> dict:
-    """Peak RSS of one ``streamlit run`` while headless Chromium opens every page once, and the
-    time from navigation to a drawn page."""
-    from playwright.sync_api import sync_playwright
-
-    port = _free_port()
+def start_server(db: str, port: int, log_file) -> subprocess.Popen:
+    """``streamlit run app.py`` on 127.0.0.1:``port`` over ``db``, output to ``log_file``."""
     cmd = [
         str(Path(PY).parent / "streamlit"),
         "run",
@@ -717,26 +731,50 @@ def measure_browser(db: str, pages: list[dict], setup: dict, expected_figures: d
         "false",
     ]
     env = {**os.environ, "CHANNEL_DB": db}
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+
+
+def wait_healthy(server: subprocess.Popen, base: str, log_file, limit: float = 60.0) -> float:
+    """Poll ``/_stcore/health`` until it answers ok; seconds taken. Raises if the server exits
+    or does not answer within ``limit`` seconds."""
+    t0 = time.perf_counter()
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    break
+        except OSError:
+            pass
+        if server.poll() is not None or time.perf_counter() - t0 > limit:
+            log_file.seek(0)
+            raise RuntimeError(f"server did not start: {log_file.read()[-2000:]!r}")
+        time.sleep(0.2)
+    return time.perf_counter() - t0
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def measure_browser(db: str, pages: list[dict], setup: dict, expected_figures: dict) -> dict:
+    """Peak RSS of one ``streamlit run`` while headless Chromium opens every page once, and the
+    time from navigation to a drawn page."""
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
     log_file = tempfile.TemporaryFile()
-    server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    server = start_server(db, port, log_file)
     sampler = RssSampler(server.pid)
     sampler.start()
     base = f"http://127.0.0.1:{port}"
     out: dict = {"port": port, "pages": {}}
     try:
-        t0 = time.perf_counter()
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.perf_counter() - t0 > 60:
-                log_file.seek(0)
-                raise RuntimeError(f"server did not start: {log_file.read()[-2000:]!r}")
-            time.sleep(0.2)
-        out["server_start_s"] = time.perf_counter() - t0
+        out["server_start_s"] = wait_healthy(server, base, log_file)
         out["idle_rss_bytes"] = _proc_status(server.pid).get("VmRSS", 0)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -760,12 +798,7 @@ def measure_browser(db: str, pages: list[dict], setup: dict, expected_figures: d
             finally:
                 browser.close()
     finally:
-        server.terminate()
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server)
         sampler.stop()
         log_file.close()
     out["peak_rss_bytes"] = sampler.hwm
@@ -773,27 +806,38 @@ def measure_browser(db: str, pages: list[dict], setup: dict, expected_figures: d
     return out
 
 
+# When a page counts as drawn, for bench.run and bench.load. The argument ``need`` is how many
+# Plotly charts must be present (as AppTest counted them), or null for no chart check, or
+# "placed" when the count is not known in advance (bench.load's random filters): then every chart
+# Streamlit placed must be drawn by Plotly and no skeleton (a chart still loading) may be left.
+DRAWN_JS = """(need) => {
+    const app = document.querySelector("[data-testid='stApp']");
+    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return null;
+    const main = document.querySelector("[data-testid='stMain']") || app;
+    if (!main.querySelector('h1')) return null;
+    const charts = document.querySelectorAll('.js-plotly-plot').length;
+    if (need === 'placed') {
+        if (main.querySelector("[data-testid='stSkeleton']")) return null;
+        const placed = main.querySelectorAll("[data-testid='stPlotlyChart']");
+        for (const c of placed) if (!c.querySelector('.js-plotly-plot .main-svg')) return null;
+    } else if (need !== null && charts < need) return null;
+    return {charts, errors: document.querySelectorAll("[data-testid='stException']").length};
+}"""
+DRAWN_CONFIRM_MS = 400  # a drawn page must still be drawn this much later
+
+
 def _open_page(tab, url: str, figures: int | None, limit: float = 60.0) -> dict:
     """Navigate, then poll until the script is not running, at least one title is drawn, and
     the page's charts (as many as AppTest found) are present; confirm after a short pause."""
-    drawn_js = """(need) => {
-        const app = document.querySelector("[data-testid='stApp']");
-        if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return null;
-        const main = document.querySelector("[data-testid='stMain']") || app;
-        if (!main.querySelector('h1')) return null;
-        const charts = document.querySelectorAll('.js-plotly-plot').length;
-        if (need !== null && charts < need) return null;
-        return {charts, errors: document.querySelectorAll("[data-testid='stException']").length};
-    }"""
     t0 = time.perf_counter()
     tab.goto(url, wait_until="commit")
     drawn_at, state = None, None
     while time.perf_counter() - t0 < limit:
-        state = tab.evaluate(drawn_js, figures)
+        state = tab.evaluate(DRAWN_JS, figures)
         if state is not None:
             if drawn_at is None:
                 drawn_at = time.perf_counter() - t0
-                tab.wait_for_timeout(400)
+                tab.wait_for_timeout(DRAWN_CONFIRM_MS)
                 continue
             return {"drawn_s": drawn_at, **state, "url": url}
         drawn_at = None
@@ -836,7 +880,10 @@ def print_table(report: dict) -> None:
     w(f"  floor: {report['method']['floor']}\n\n")
 
     w("Demo generation and load\n")
-    w(f"  {'partners':>10} {'deals':>12} {'gen+load s':>11} {'deals/s':>10}  target   cached\n")
+    w(
+        f"  {'partners':>10} {'deals':>12} {'gen+load s':>11} {'deals/s':>10} {'cpu s':>7} "
+        f"{'peak GB':>7}  target   cached\n"
+    )
     for scale, data in report["scales"].items():
         g = data.get("generation", {})
         if "error" in g:
@@ -844,9 +891,11 @@ def print_table(report: dict) -> None:
             continue
         t = TARGETS.get(int(scale), {}).get("generation_s")
         cached = f"yes, timing from {g['generated_at']}" if g["cached"] else "no"
+        cpu, peak = g.get("demo_cpu_s"), g.get("demo_peak_rss_bytes")  # older sidecars: none
         w(
             f"  {int(scale):>10,} {g['deal_rows']:>12,} "
-            f"{cell(g['generation_load_s'], '.1f', t):>11} {g['deal_rows_per_s']:>10,.0f}  "
+            f"{cell(g['generation_load_s'], '.1f', t):>11} {g['deal_rows_per_s']:>10,.0f} "
+            f"{cell(cpu, '.0f'):>7} {cell(peak, '.2f', None, GB):>7}  "
             f"{target_text(t, '.0f'):<8} {cached}\n"
         )
 

@@ -1,8 +1,10 @@
 """Realistic, deterministic demo data written in the import contract (issue 2, section 6).
 
-``generate(out_dir, ...)`` writes the seven contract files as Parquet. Everything is drawn from one
-``numpy.random.default_rng(seed)`` and generated vectorised (numpy arrays of partners x quarters,
-then one array per deal); the only Python loops run over quarters, regions or segments.
+``generate(out_dir, ...)`` writes the seven contract files as Parquet. Partners are generated in
+chunks (``CHUNK_PARTNERS`` at a time, each chunk with its own random streams derived from the
+seed), vectorised within a chunk (numpy arrays of partners x quarters, then one array per deal);
+the only Python loops run over chunks, quarters, regions or segments. Memory stays bounded at any
+number of partners, and the same arguments always give the same files.
 
 The model behind the numbers, so that the dashboard has something true to find:
 
@@ -43,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow.parquet as pq
 
 from channel import fiscal
 
@@ -183,6 +186,11 @@ FILES = (
     "deals",
     "investments",
 )
+# Partners generated at a time. Each chunk draws from its own random streams (derived from the
+# seed and the chunk number), so memory stays bounded (about 0.9 GB peak for chunks of 25,000
+# partners and their ~1.5 million deals) whatever the number of partners. The same arguments
+# always give the same files; changing this constant changes the data, as a new seed would.
+CHUNK_PARTNERS = 25_000
 
 
 def generate(
@@ -193,17 +201,25 @@ def generate(
     seed: int = 0,
     fiscal_year_start_month: int = 1,
     progress: Callable[[str], None] | None = None,
+    chunk_partners: int = CHUNK_PARTNERS,
 ) -> dict[str, int]:
     """Write the seven contract files as Parquet into out_dir; return rows per file.
 
     The data covers ``quarters`` fiscal quarters ending at ``end_quarter`` (``"YYYY-Qn"``; by
     default the last complete fiscal quarter before today). The same arguments always give the
     same files. ``progress`` is called with a short message at each stage.
+
+    Partners are generated ``chunk_partners`` at a time, and each file is written one chunk at
+    a time (one Parquet file per table, one row group or more per chunk), so memory does not
+    grow with ``partners``. Deals go first to a hidden spill file per chunk in ``out_dir``; a
+    second pass numbers them in creation order across all chunks into ``deals.parquet``.
     """
     if partners < 1 or quarters < 1:
         raise ValueError("partners and quarters must be at least 1")
     if not 1 <= fiscal_year_start_month <= 12:
         raise ValueError("fiscal_year_start_month must be between 1 and 12")
+    if chunk_partners < 1:
+        raise ValueError("chunk_partners must be at least 1")
     say = progress or (lambda _message: None)
     start_month = fiscal_year_start_month
     last = (
@@ -212,34 +228,118 @@ def generate(
         else fiscal.last_complete_quarter(dt.date.today(), start_month)
     )
     cal = _Calendar.build(last - quarters + 1, quarters, start_month)
-    rng = np.random.default_rng(seed)
-    r_partners, r_focus, r_perf, r_deals, r_contacts, r_invest, r_prio = rng.spawn(7)
-
-    say(f"demo: {partners:,} partners, {cal.labels[0]} to {cal.labels[-1]}")
-    m = _partners(r_partners, partners, cal)
-    _focus(r_focus, m)
-    say("demo: performance, dips, chronic misses and targets")
-    _performance(r_perf, m, cal)
-    say("demo: deals")
-    deals = _deals(r_deals, m, cal)
-    say(f"demo: {deals.height:,} deals; contacts and investments")
-    frames = {
-        "partners": _partners_frame(r_partners, m, cal),
-        "contacts": _contacts(r_contacts, m),
-        "partner_verticals": _verticals_frame(m),
-        "vendor_priorities": _priorities(r_prio, cal),
-        "targets": _targets_frame(m, cal),
-        "deals": deals,
-        "investments": _investments(r_invest, m, cal),
-    }
+    # Program-wide draws (the manager roster, vendor priorities) use random stream (0,); the
+    # partners of chunk k use stream (1, k).
+    r_managers, r_prio = _streams(seed, (0,), 2)
+    chunks = range(0, partners, chunk_partners)
+    plural = "s" if len(chunks) != 1 else ""
+    say(
+        f"demo: {partners:,} partners, {cal.labels[0]} to {cal.labels[-1]}"
+        f" ({len(chunks):,} chunk{plural} of up to {chunk_partners:,} partners)"
+    )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows: dict[str, int] = {}
+    roster = _manager_roster(r_managers, partners)
+    width = max(6, len(str(partners)))
+    spills: list[Path] = []
+    created: list[tuple[np.ndarray, np.ndarray]] = []  # per chunk: (creation day, deals)
+    try:
+        with _Writers(out_dir) as out:
+            out.write("vendor_priorities", _priorities(r_prio, cal))
+            for k, first in enumerate(chunks):
+                n = min(chunk_partners, partners - first)
+                r_partners, r_focus, r_perf, r_deals, r_contacts, r_invest = _streams(
+                    seed, (1, k), 6
+                )
+                m = _partners(r_partners, n, cal, first, width)
+                _focus(r_focus, m)
+                _performance(r_perf, m, cal)
+                deals = _deals(r_deals, m, cal)
+                spills.append(out_dir / f".deals-{k:06d}.parquet")
+                deals.write_parquet(spills[-1], compression="lz4")
+                days = deals["created_on"].cast(pl.Int32).to_numpy()
+                created.append(np.unique(days, return_counts=True))
+                out.write("partners", _partners_frame(r_partners, m, roster))
+                out.write("contacts", _contacts(r_contacts, m))
+                out.write("partner_verticals", _verticals_frame(m))
+                out.write("targets", _targets_frame(m, cal))
+                out.write("investments", _investments(r_invest, m, cal))
+                say(
+                    f"demo: partners {first + 1:,} to {first + n:,}: {deals.height:,} deals,"
+                    " contacts, targets and investments"
+                )
+                del deals, m
+            say(f"demo: numbering {sum(int(c.sum()) for _, c in created):,} deals")
+            _number_deals(out, spills, created)
+    finally:
+        for spill in spills:
+            spill.unlink(missing_ok=True)
     for name in FILES:
-        say(f"demo: writing {name}.parquet ({frames[name].height:,} rows)")
-        frames[name].write_parquet(out_dir / f"{name}.parquet")
-        rows[name] = frames[name].height
-    return rows
+        say(f"demo: wrote {name}.parquet ({out.rows[name]:,} rows)")
+    return {name: out.rows[name] for name in FILES}
+
+
+def _streams(seed: int, key: tuple[int, ...], count: int) -> list[np.random.Generator]:
+    """``count`` independent generators for one part of the data (``key``) of one seed."""
+    children = np.random.SeedSequence(seed, spawn_key=key).spawn(count)
+    return [np.random.default_rng(child) for child in children]
+
+
+class _Writers:
+    """One Parquet writer per contract file; each ``write`` appends a chunk of rows."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.rows = dict.fromkeys(FILES, 0)
+
+    def __enter__(self) -> _Writers:
+        return self
+
+    def write(self, name: str, frame: pl.DataFrame) -> None:
+        table = frame.to_arrow()
+        writer = self.writers.get(name)
+        if writer is None:
+            path = self.folder / f"{name}.parquet"
+            writer = self.writers[name] = pq.ParquetWriter(path, table.schema, compression="zstd")
+        if frame.height:
+            writer.write_table(table.cast(writer.schema))
+        self.rows[name] += frame.height
+
+    def __exit__(self, *exc: object) -> None:
+        for writer in self.writers.values():
+            writer.close()
+
+
+def _number_deals(
+    out: _Writers, spills: list[Path], created: list[tuple[np.ndarray, np.ndarray]]
+) -> None:
+    """Write the spilled deals to deals.parquet with ids in creation order across all chunks.
+
+    Each spill is sorted by creation day (then close day, then partner). A deal's number is the
+    count of all deals created on an earlier day, plus those created on the same day in earlier
+    chunks, plus its place among its own chunk's deals of that day: the order a single sort of
+    every deal by (creation day, partner chunk) would give, without holding every deal at once.
+    """
+    total = sum(int(counts.sum()) for _, counts in created)
+    width = max(8, len(str(total)))
+    day = np.concatenate([days for days, _ in created])
+    chunk = np.concatenate([np.full(len(days), k) for k, (days, _) in enumerate(created)])
+    count = np.concatenate([counts for _, counts in created])
+    order = np.lexsort((chunk, day))
+    before = np.empty(len(order), dtype=np.int64)  # deals numbered before each (day, chunk)
+    before[order] = np.cumsum(count[order]) - count[order]
+    start = 0
+    for k, spill in enumerate(spills):
+        deals = pl.read_parquet(spill)
+        days = deals["created_on"].cast(pl.Int32).to_numpy()
+        cell = slice(start, start + len(created[k][0]))
+        start = cell.stop
+        group = np.searchsorted(created[k][0], days)  # this chunk's (day) cell of each deal
+        first_in_day = np.searchsorted(days, days, side="left")
+        number = before[cell][group] + (np.arange(len(days)) - first_in_day) + 1
+        out.write("deals", deals.insert_column(0, _ids("D", number, width).alias("deal_id")))
+        spill.unlink()
 
 
 # --------------------------------------------------------------------------------------------
@@ -304,11 +404,10 @@ def _dates(days: np.ndarray) -> pl.Series:
     return pl.Series(days.astype(np.int32)).cast(pl.Date)
 
 
-def _ids(prefix: str, n: int, width: int) -> pl.Series:
-    width = max(width, len(str(n)))
-    return pl.select(
-        pl.lit(prefix) + pl.int_range(1, n + 1, eager=False).cast(pl.Utf8).str.zfill(width)
-    ).to_series()
+def _ids(prefix: str, numbers: np.ndarray, width: int) -> pl.Series:
+    """Ids like "P000042" for the 1-based ``numbers``, zero-padded to ``width`` digits."""
+    digits = pl.Series(np.asarray(numbers, dtype=np.int64)).cast(pl.Utf8).str.zfill(width)
+    return pl.select(pl.lit(prefix) + digits).to_series()
 
 
 # --------------------------------------------------------------------------------------------
@@ -317,7 +416,11 @@ def _ids(prefix: str, n: int, width: int) -> pl.Series:
 
 @dataclass
 class _Model:
+    """One chunk of partners: ``n`` partners, numbered from ``offset`` + 1 in the whole program."""
+
     n: int
+    offset: int
+    id_width: int  # digits in a partner id (at least 6; 7 from 1,000,000 partners)
     segment: np.ndarray
     region: np.ndarray
     ptype: np.ndarray
@@ -338,8 +441,15 @@ class _Model:
     target: np.ndarray | None = None  # (n, Q) target (nan: no target row)
     held_tier: np.ndarray | None = None  # tier index, 4 = empty
 
+    def partner_ids(self, index: np.ndarray | None = None) -> pl.Series:
+        """Partner ids of this chunk's partners at ``index`` (default: all, in order)."""
+        local = np.arange(self.n) if index is None else np.asarray(index)
+        return _ids("P", self.offset + local + 1, self.id_width)
 
-def _partners(rng: np.random.Generator, n: int, cal: _Calendar) -> _Model:
+
+def _partners(
+    rng: np.random.Generator, n: int, cal: _Calendar, offset: int = 0, id_width: int = 6
+) -> _Model:
     segment = _pick(rng, SEGMENT_SHARE, n=n)
     region = _pick(rng, REGION_SHARE, n=n)
     ptype = _pick(rng, PARTNER_TYPE_SHARE, segment)
@@ -371,6 +481,8 @@ def _partners(rng: np.random.Generator, n: int, cal: _Calendar) -> _Model:
     scale = rel**DEAL_SIZE_ELASTICITY
     return _Model(
         n=n,
+        offset=offset,
+        id_width=id_width,
         segment=segment,
         region=region,
         ptype=ptype,
@@ -420,13 +532,13 @@ def _company_names(rng: np.random.Generator, m: _Model) -> pl.Series:
     ).to_series()
 
 
-def _partners_frame(rng: np.random.Generator, m: _Model, cal: _Calendar) -> pl.DataFrame:
+def _partners_frame(rng: np.random.Generator, m: _Model, roster: list[_Roster]) -> pl.DataFrame:
     names = _company_names(rng, m)
-    managers = _managers(rng, m)
+    managers = _managers(rng, m, roster)
     tier = pl.Series(list(TIERS) + [None], dtype=pl.Utf8).gather(m.held_tier)
     return pl.DataFrame(
         {
-            "partner_id": _ids("P", m.n, 6),
+            "partner_id": m.partner_ids(),
             "partner_name": names,
             "segment": pl.Series(SEGMENTS).gather(m.segment),
             "region": pl.Series(REGIONS).gather(m.region),
@@ -456,11 +568,19 @@ def _person_names(rng: np.random.Generator, region: np.ndarray) -> pl.Series:
     return out
 
 
-def _managers(rng: np.random.Generator, m: _Model) -> pl.Series:
+@dataclass(frozen=True)
+class _Roster:
+    """The partner managers of one region and the share of its partners each one owns."""
+
+    names: np.ndarray
+    weights: np.ndarray
+
+
+def _manager_roster(rng: np.random.Generator, partners: int) -> list[_Roster]:
     """~partners/150 (min 5) managers, each covering one region; Zipf-like portfolio sizes."""
-    total = max(5, round(m.n / 150))
+    total = max(5, round(partners / 150))
     per_region = np.maximum(1, np.round(np.array(REGION_SHARE) * total).astype(int))
-    out = np.empty(m.n, dtype=object)
+    roster = []
     taken: set[str] = set()
     for r, region in enumerate(REGIONS):
         firsts = FIRST_NAMES[region].split()
@@ -471,11 +591,18 @@ def _managers(rng: np.random.Generator, m: _Model) -> pl.Series:
         pool = np.array(sorted(set(pool) - taken))
         names = rng.choice(pool, size=per_region[r], replace=False)
         taken.update(names.tolist())
-        rows = np.flatnonzero(m.region == r)
         # Rank k gets weight 1 / (k + c): a few managers own large portfolios, most small ones.
         k = np.arange(1, per_region[r] + 1)
-        weights = 1.0 / (k + max(0.5, per_region[r] / 20))
-        out[rows] = names[_pick(rng, weights, n=len(rows))]
+        roster.append(_Roster(names, 1.0 / (k + max(0.5, per_region[r] / 20))))
+    return roster
+
+
+def _managers(rng: np.random.Generator, m: _Model, roster: list[_Roster]) -> pl.Series:
+    """Each partner's manager: one of its region's roster, drawn by portfolio weight."""
+    out = np.empty(m.n, dtype=object)
+    for r, managers in enumerate(roster):
+        rows = np.flatnonzero(m.region == r)
+        out[rows] = managers.names[_pick(rng, managers.weights, n=len(rows))]
     return pl.Series(out.tolist(), dtype=pl.Utf8)
 
 
@@ -514,7 +641,7 @@ def _verticals_frame(m: _Model) -> pl.DataFrame:
     d = m.declared
     return pl.DataFrame(
         {
-            "partner_id": _ids("P", m.n, 6).gather(d["partner"]),
+            "partner_id": m.partner_ids(d["partner"].to_numpy()),
             "vertical": d["vertical"],
             "focus_share": d["focus_share"].cast(pl.Float64),
         }
@@ -592,7 +719,7 @@ def _targets_frame(m: _Model, cal: _Calendar) -> pl.DataFrame:
     p_idx, t_idx = np.nonzero(~np.isnan(m.target))
     return pl.DataFrame(
         {
-            "partner_id": _ids("P", m.n, 6).gather(p_idx),
+            "partner_id": m.partner_ids(p_idx),
             "fiscal_quarter": pl.Series(cal.labels).gather(t_idx),
             "target_amount": m.target[p_idx, t_idx].astype(np.float64),
         }
@@ -686,13 +813,11 @@ def _deals(rng: np.random.Generator, m: _Model, cal: _Calendar) -> pl.DataFrame:
     )
     vertical = _deal_verticals(rng, m, partner_all)
 
-    # Deal ids follow creation order, like a CRM's auto-number.
+    # Sorted in creation order: deal ids follow it, like a CRM's auto-number (_number_deals).
     order = np.lexsort((partner_all, closed, created))
-    total = len(order)
     return pl.DataFrame(
         {
-            "deal_id": _ids("D", total, 8),
-            "partner_id": _ids("P", n, 6).gather(partner_all[order]),
+            "partner_id": m.partner_ids(partner_all[order]),
             "amount": amount[order],
             "closed_on": _dates(closed[order]),
             "status": pl.Series(["won", "lost", "open"]).gather(status[order]),
@@ -722,7 +847,7 @@ def _contacts(rng: np.random.Generator, m: _Model) -> pl.DataFrame:
     certified = rng.random(len(partner)) < np.clip(p_cert, 0, 0.95)
     return pl.DataFrame(
         {
-            "partner_id": _ids("P", m.n, 6).gather(partner),
+            "partner_id": m.partner_ids(partner),
             "contact_name": _person_names(rng, m.region[partner]),
             "role": pl.Series(ROLES).gather(role),
             "is_certified": pl.Series(certified, dtype=pl.Boolean),
@@ -773,7 +898,7 @@ def _investments(rng: np.random.Generator, m: _Model, cal: _Calendar) -> pl.Data
     p_idx, t_idx, g_idx = np.nonzero(amounts > 0)
     return pl.DataFrame(
         {
-            "partner_id": _ids("P", n, 6).gather(p_idx),
+            "partner_id": m.partner_ids(p_idx),
             "fiscal_quarter": pl.Series(cal.labels).gather(t_idx),
             "program": pl.Series(PROGRAMS).gather(g_idx),
             "amount": amounts[p_idx, t_idx, g_idx].astype(np.float64),

@@ -16,7 +16,9 @@ import dataclasses
 import datetime as dt
 import fcntl
 import io
+import itertools
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,6 +35,7 @@ from channel.settings import Settings
 Progress = Callable[[str], None]
 ROW = "_row"  # 0-based record index added to every frame while validating
 MAX_SHOWN_PER_RULE = 20  # problems listed per (file, column, reason); the rest are counted
+BATCH_ROWS = 1_000_000  # records validated and staged at a time: bounds the loader's memory
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,40 +106,92 @@ class LoadSummary:
 
 @dataclasses.dataclass
 class Source:
+    """One readable contract file, whose records come in batches of raw values (lower-case
+    contract columns plus ROW). A CSV file is parsed whole into ``frame`` and sliced; a Parquet
+    file is read a batch at a time through ``read_slice(offset, n)``."""
+
     table: Table
     path: Path
-    frame: pl.DataFrame  # lower-case contract columns (raw values) + ROW
+    frame: pl.DataFrame | None  # CSV: every record; dropped once the file is staged
     line_of: Callable[[list[int]], list[int]]  # record indexes -> line numbers
     line_word: str
+    read_slice: Callable[[int, int], pl.DataFrame] | None = None  # Parquet
+    height: int = 0  # records
+
+    def __post_init__(self) -> None:
+        if self.frame is not None:
+            self.height = self.frame.height
+
+    def batches(self, size: int) -> Iterator[pl.DataFrame]:
+        for offset in range(0, self.height, size):
+            if self.frame is not None:
+                yield self.frame.slice(offset, size)
+            else:
+                assert self.read_slice is not None
+                yield self.read_slice(offset, size)
+
+
+class _Unreadable(Exception):
+    """A Parquet file failed part way through; the message is the reader's."""
 
 
 class _Collector:
-    """Collects problems, keeping at most MAX_SHOWN_PER_RULE per (file, column, reason)."""
+    """Collects problems, keeping at most MAX_SHOWN_PER_RULE per (file, column, reason).
+
+    Files are checked one after the other and in batches, but the report keeps one fixed order:
+    file and header problems (contract order), then per file bad values column by column and
+    duplicates, then a partners file without rows, unknown partner_ids, deals created after
+    they closed. ``section`` is the place in that order where ``add`` and ``add_rows`` file what
+    they get; within a section, problems keep the order in which they came.
+    """
 
     def __init__(self) -> None:
-        self.shown: list[Problem] = []
-        self.more: dict[tuple[str, str, str], int] = {}
+        self.section: tuple[int, ...] = (0,)
         self.warnings: list[str] = []
+        self._order = itertools.count()
+        self._shown: list[tuple[tuple[int, ...], int, Problem]] = []
+        self._more: dict[tuple[str, str, str], tuple[tuple[int, ...], int, int]] = {}
+        self._counts: dict[tuple[str, str, str], int] = {}
 
     def add(self, problem: Problem) -> None:
-        self.shown.append(problem)
+        self._shown.append((self.section, next(self._order), problem))
 
-    def add_rows(self, src: Source, bad: pl.DataFrame, column: str, reason: str) -> None:
-        """``bad`` holds ROW and the offending raw ``column`` values."""
-        if bad.height == 0:
+    def add_rows(
+        self, src: Source, bad: pl.DataFrame, column: str, reason: str, total: int | None = None
+    ) -> None:
+        """``bad`` holds ROW and the offending raw ``column`` values in row order; ``total``
+        counts them when ``bad`` holds only the first ones. Calls for the same file, column and
+        reason add up (one call per batch): the first ones are shown, the rest counted."""
+        total = bad.height if total is None else total
+        if total == 0:
             return
-        shown = bad.head(MAX_SHOWN_PER_RULE)
-        lines = src.line_of(shown[ROW].to_list())
-        for line, value in zip(lines, shown[column].to_list(), strict=True):
-            self.shown.append(
-                Problem(src.path.name, line, column, _text(value), reason, src.line_word)
-            )
-        if bad.height > MAX_SHOWN_PER_RULE:
-            self.more[(src.path.name, column, reason)] = bad.height - MAX_SHOWN_PER_RULE
+        key = (src.path.name, column, reason)
+        before = self._counts.get(key, 0)
+        self._counts[key] = before + total
+        shown = bad.head(max(0, MAX_SHOWN_PER_RULE - before))
+        if shown.height:
+            lines = src.line_of(shown[ROW].to_list())
+            for line, value in zip(lines, shown[column].to_list(), strict=True):
+                self.add(Problem(src.path.name, line, column, _text(value), reason, src.line_word))
+        self.count_more(key, self._counts[key] - MAX_SHOWN_PER_RULE)
+
+    def count_more(self, key: tuple[str, str, str], more: int) -> None:
+        """``more`` rows with the (file, column, reason) ``key`` problem are not shown."""
+        if more > 0:
+            section, order, _ = self._more.get(key, (self.section, next(self._order), 0))
+            self._more[key] = (section, order, more)
+
+    def forget_values(self, file: str) -> None:
+        """Drop what the value checks found in ``file`` (it turned out to be unreadable)."""
+        self._shown = [e for e in self._shown if e[0][0] == 0 or e[2].file != file]
+        self._more = {k: v for k, v in self._more.items() if v[0][0] == 0 or k[0] != file}
+        self._counts = {k: v for k, v in self._counts.items() if k[0] != file}
 
     def raise_if_any(self) -> None:
-        if self.shown:
-            raise LoadError(self.shown, [(f, c, r, n) for (f, c, r), n in self.more.items()])
+        if self._shown:
+            shown = [p for _, _, p in sorted(self._shown, key=lambda e: e[:2])]
+            more = sorted(self._more.items(), key=lambda item: item[1][:2])
+            raise LoadError(shown, [(f, c, r, n) for (f, c, r), (_, _, n) in more])
 
 
 def _text(value: object) -> str | None:
@@ -284,7 +339,9 @@ def _record_start_lines(text: str, delimiter: str) -> list[int]:
 
 
 def _locate_csv_error(text: str, delimiter: str, width: int) -> tuple[int | None, str | None, str]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    lines = text.split("\n")
+    limit = csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     try:
         line = 1
         for record in reader:
@@ -294,24 +351,53 @@ def _locate_csv_error(text: str, delimiter: str, width: int) -> tuple[int | None
                     delimiter.join(record)[:80],
                     f"has {len(record)} fields but the header names {width}",
                 )
+            if reader.line_num == line and lines[line - 1].count('"') % 2:  # a one-line record
+                return line, lines[line - 1][:80], "has a stray double quote: " + _QUOTE_HINT
             line = reader.line_num + 1
-    except csv.Error as e:
-        return reader.line_num, None, f"malformed CSV: {e}"
+    except csv.Error as e:  # name the line where the record starts and show it
+        return line, lines[line - 1][:80], f"malformed CSV ({e}): " + _QUOTE_HINT
+    finally:
+        csv.field_size_limit(limit)
     return None, None, ""
 
 
+_QUOTE_HINT = 'put a field with quotes in double quotes and write each quote inside it as ""'
+
+
 def _read_parquet(table: Table, path: Path, out: _Collector) -> Source | None:
+    """Check the header; the rows are read later, a batch at a time (``Source.read_slice``).
+    ``glob=False``: a folder named like ``exports [2025]`` is a path, not a pattern."""
     try:
-        frame = pl.read_parquet(path)
-    except Exception as e:  # any reader failure is a problem with this file
+        original = pl.scan_parquet(path, glob=False).collect_schema().names()
+        height = pl.scan_parquet(path, glob=False).select(pl.len()).collect().item()
+    except BaseException as e:  # any reader failure (even a panic) is a problem with this file
+        if not _is_reader_failure(e):
+            raise
         out.add(Problem(path.name, None, None, None, f"cannot be read as Parquet: {e}"))
         return None
-    names = [c.strip().lower() for c in frame.columns]
+    names = [c.strip().lower() for c in original]
     if not _check_header(table, path.name, names, out, "row"):
         return None
-    frame = frame.rename(dict(zip(frame.columns, names, strict=True))).with_row_index(ROW)
-    keep = [c.name for c in table.columns if c.name in names]
-    return Source(table, path, frame.select(ROW, *keep), lambda rows: [r + 1 for r in rows], "row")
+    # Only the contract columns are read, in contract order, under their lower-case names.
+    found = dict(zip(names, original, strict=True))
+    select = [pl.col(found[c.name]).alias(c.name) for c in table.columns if c.name in found]
+
+    def read_slice(offset: int, n: int) -> pl.DataFrame:
+        try:
+            rows = pl.scan_parquet(path, glob=False).select(select).slice(offset, n).collect()
+        except BaseException as e:
+            if not _is_reader_failure(e):
+                raise
+            raise _Unreadable(f"cannot be read as Parquet: {e}") from None
+        return rows.with_row_index(ROW, offset=offset)
+
+    return Source(table, path, None, lambda rows: [r + 1 for r in rows], "row", read_slice, height)
+
+
+def _is_reader_failure(e: BaseException) -> bool:
+    """An error raised by the Parquet reader, including a Rust panic on a damaged file
+    (``pyo3_runtime.PanicException`` derives from BaseException), but not an interrupt."""
+    return isinstance(e, Exception) or type(e).__name__ == "PanicException"
 
 
 def _check_header(table: Table, file: str, names: list[str], out: _Collector, word: str) -> bool:
@@ -328,7 +414,7 @@ def _check_header(table: Table, file: str, names: list[str], out: _Collector, wo
         seen.add(name)
     for col in table.columns:
         if col.required and col.name not in seen:
-            found = ", ".join(n for n in names if n) or "none"
+            found = ", ".join(n if n.isprintable() else repr(n) for n in names if n) or "none"
             out.add(
                 Problem(file, line, col.name, None, f"required column is missing (found: {found})")
             )
@@ -346,7 +432,7 @@ def _check_header(table: Table, file: str, names: list[str], out: _Collector, wo
 _DATE_RE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
-_QUARTER_RE = r"^(\d{4})-[Qq]([1-4])$"
+_QUARTER_RE = r"^([0-9]{4})-[Qq]([1-4])$"  # ASCII digits: the build casts the year to integer
 
 
 def _clean_text(s: pl.Series) -> pl.Series:
@@ -438,33 +524,38 @@ def _parse(col: Column, raw: pl.Series) -> tuple[pl.Series, pl.Series, str]:
     return text.rename(name), pl.repeat(False, n, eager=True), ""
 
 
-def _validate(src: Source, out: _Collector) -> pl.DataFrame:
-    """Typed frame with every contract column (absent optional ones are null) plus ROW."""
-    frame = src.frame
-    columns = [frame[ROW]]
-    for col in src.table.columns:
-        if col.name not in frame.columns:
+def _validate(src: Source, index: int, batch: pl.DataFrame, out: _Collector) -> pl.DataFrame:
+    """Typed batch with every contract column (absent optional ones get their default) plus
+    ROW. Bad values are reported in section (1, index of the file, index of the column, 0 for
+    the value's own rule or 1 for an empty required value)."""
+    columns = [batch[ROW]]
+    for c, col in enumerate(src.table.columns):
+        if col.name not in batch.columns:
             default = col.default
             columns.append(
-                pl.repeat(default, frame.height, dtype=_dtype(col), eager=True).rename(col.name)
+                pl.repeat(default, batch.height, dtype=_dtype(col), eager=True).rename(col.name)
             )
             continue
-        raw = frame[col.name]
+        raw = batch[col.name]
         values, bad, reason = _parse(col, raw)
-        _report(src, out, raw, bad, reason)
+        out.section = (1, index, c, 0)
+        _report(src, out, batch[ROW], raw, bad, reason)
         if col.required:
-            _report(src, out, raw, values.is_null() & ~bad, "required value is empty")
+            out.section = (1, index, c, 1)
+            _report(src, out, batch[ROW], raw, values.is_null() & ~bad, "required value is empty")
         elif col.default is not None:
             values = values.fill_null(col.default)
         columns.append(values.cast(_dtype(col)))
     return pl.DataFrame(columns)
 
 
-def _report(src: Source, out: _Collector, raw: pl.Series, mask: pl.Series, reason: str) -> None:
+def _report(
+    src: Source, out: _Collector, rows: pl.Series, raw: pl.Series, mask: pl.Series, reason: str
+) -> None:
     """Report the rows under ``mask``; the text view is built only when there are some."""
     if mask.any():
-        rows = pl.DataFrame({ROW: src.frame[ROW], raw.name: raw}).filter(mask)
-        out.add_rows(src, rows.with_columns(pl.col(raw.name).cast(pl.String)), raw.name, reason)
+        bad = pl.DataFrame({ROW: rows, raw.name: raw}).filter(mask)
+        out.add_rows(src, bad.with_columns(pl.col(raw.name).cast(pl.String)), raw.name, reason)
 
 
 def _dtype(col: Column) -> pl.DataType:
@@ -477,63 +568,99 @@ def _dtype(col: Column) -> pl.DataType:
     }[col.sql_type]()
 
 
-def _check_unique(src: Source, typed: pl.DataFrame, out: _Collector) -> None:
+def _check_unique(con: duckdb.DuckDBPyConnection, src: Source, index: int, out: _Collector) -> None:
+    """Rows whose key (``table.unique``, all of it non-empty) an earlier row already has. Keys
+    are compared in DuckDB on the staged values; verticals case-insensitively (``_cmp_vertical``,
+    lower-cased by Polars while staging)."""
     keys = list(src.table.unique)
-    if not keys or typed.height == 0:
+    if not keys or src.height == 0:
         return
-    # verticals match case-insensitively (values are already trimmed), so compare them that way
-    cmp = [f"_cmp_{k}" for k in keys]
-    complete = typed.drop_nulls(keys).with_columns(
-        (pl.col(k).str.to_lowercase() if k == "vertical" else pl.col(k)).alias(f"_cmp_{k}")
-        for k in keys
+    name = src.table.name
+    cmp = ["_cmp_vertical" if k == "vertical" else k for k in keys]
+    firsts = (
+        f"select {', '.join(cmp)}, min({ROW}) as _first from _in_{name}"  # noqa: S608 - contract names
+        f" where {' and '.join(f'{k} is not null' for k in keys)}"
+        " group by all having count(*) > 1"
     )
-    first = complete.group_by(cmp).agg(pl.col(ROW).min().alias("_first"))
-    dups = complete.join(first, on=cmp).filter(pl.col(ROW) != pl.col("_first")).sort(ROW)
+    dups = con.sql(
+        f"select t.{ROW}, {', '.join(f't.{k}' for k in keys)}, d._first,"  # noqa: S608 - contract names
+        f" count(*) over () as _total from _in_{name} t join ({firsts}) d"
+        f" on {' and '.join(f't.{k} = d.{k}' for k in cmp)}"
+        f" where t.{ROW} <> d._first order by t.{ROW} limit {MAX_SHOWN_PER_RULE}"
+    ).pl()
     if dups.height == 0:
         return
+    out.section = (1, index, len(src.table.columns), 0)
     label = keys[-1]
-    first_lines = src.line_of(dups["_first"].head(MAX_SHOWN_PER_RULE).to_list())
-    dups = dups.with_columns(
-        pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator=" / ").alias(
-            label + "_key"
-        )
-    )
-    shown = dups.head(MAX_SHOWN_PER_RULE)
-    lines = src.line_of(shown[ROW].to_list())
     what = " and ".join(keys)
-    for line, first_line, value in zip(
-        lines, first_lines, shown[label + "_key"].to_list(), strict=True
-    ):
-        out.add(
-            Problem(
-                src.path.name,
-                line,
-                label,
-                value,
-                f"duplicate {what} (first on {src.line_word} {first_line})",
-                src.line_word,
-            )
+    word = src.line_word
+    values = dups.select(
+        pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator=" / ")
+    ).to_series()
+    lines = src.line_of(dups[ROW].to_list())
+    first_lines = src.line_of(dups["_first"].to_list())
+    for line, first_line, value in zip(lines, first_lines, values.to_list(), strict=True):
+        reason = f"duplicate {what} (first on {word} {first_line})"
+        out.add(Problem(src.path.name, line, label, value, reason, word))
+    out.count_more((src.path.name, label, f"duplicate {what}"), dups["_total"][0] - dups.height)
+
+
+def _check_partner_ids(
+    con: duckdb.DuckDBPyConnection, src: Source, index: int, out: _Collector
+) -> None:
+    """Rows whose partner_id is not in partners (compared exactly, as staged)."""
+    orphans = con.sql(
+        f"select t.{ROW}, t.partner_id, count(*) over () as _total"  # noqa: S608 - contract names
+        f" from _in_{src.table.name} t where t.partner_id is not null and not exists"
+        " (select 1 from _in_partners p where p.partner_id = t.partner_id)"
+        f" order by t.{ROW} limit {MAX_SHOWN_PER_RULE}"
+    ).pl()
+    if orphans.height:
+        out.section = (3, index)
+        reason = "partner_id is not in partners"
+        out.add_rows(src, orphans, "partner_id", reason, total=orphans["_total"][0])
+
+
+def _check_dates(src: Source, typed: pl.DataFrame, out: _Collector) -> None:
+    """Deals created after they closed (one batch)."""
+    backwards = typed.filter(pl.col("created_on") > pl.col("closed_on"))
+    if backwards.height:
+        view = backwards.select(
+            ROW,
+            (
+                pl.col("created_on").cast(pl.String)
+                + " > closed_on "
+                + pl.col("closed_on").cast(pl.String)
+            ).alias("created_on"),
         )
-    if dups.height > MAX_SHOWN_PER_RULE:
-        out.more[(src.path.name, label, f"duplicate {what}")] = dups.height - MAX_SHOWN_PER_RULE
+        out.section = (4,)
+        out.add_rows(src, view, "created_on", "created_on is after closed_on")
 
 
 # ---------------------------------------------------------------------------------------------
-# The load
+# Staging: every file goes into DuckDB a batch at a time
 
 
-def read_folder(
-    source_dir: Path, progress: Progress | None = None
-) -> tuple[dict[str, pl.DataFrame], list[str]]:
-    """Read and validate every contract file. Returns typed frames (absent optional files give
-    empty frames) and warnings, or raises LoadError with every problem found."""
-    say = progress or (lambda _msg: None)
+def _stage(
+    con: duckdb.DuckDBPyConnection, folder: Path, say: Progress
+) -> tuple[dict[str, int], list[str]]:
+    """Read and validate every contract file, BATCH_ROWS records at a time, and append the typed
+    rows to ``_in_<table>`` in ``con`` (with ROW; absent files give empty tables). Checks across
+    rows (duplicate keys, unknown partner_ids) then run in DuckDB. Returns records per table and
+    warnings, or raises LoadError with every problem found, as a whole-file check would.
+
+    After a clean check, ``stage_<table>`` views show the contract columns, with each vertical
+    in its first spelling (looking at vendor_priorities, then partner_verticals, then deals).
+    """
     out = _Collector()
-    folder = Path(source_dir)
-    if not folder.is_dir():
-        raise LoadError([Problem(str(folder), None, None, None, "is not a folder")])
     sources: dict[str, Source] = {}
+    spellings: dict[str, str] = {}  # lower-case vertical -> first spelling (for deals)
     for table in TABLES:
+        extra = ", _cmp_vertical varchar" if "vertical" in table.unique else ""
+        cols = ", ".join(f"{c.name} {c.sql_type}" for c in table.columns)
+        con.sql(f"create table _in_{table.name} ({ROW} bigint, {cols}{extra})")
+    for index, table in enumerate(TABLES):
+        out.section = (0, index)
         path = _find_file(folder, table, out)
         if path is None:
             continue
@@ -544,84 +671,105 @@ def read_folder(
         except OSError as e:
             out.add(Problem(path.name, None, None, None, f"cannot be read: {e.strerror or e}"))
             continue
-        if src is not None:
-            sources[table.name] = src
-            say(
-                f"read {path.name}: {src.frame.height:,} rows ({time.perf_counter() - start:.1f} s)"
-            )
-    typed: dict[str, pl.DataFrame] = {}
-    for name, src in sources.items():
-        typed[name] = _validate(src, out)
-        _check_unique(src, typed[name], out)
-    partners = typed.get("partners")
-    if partners is not None and partners.height == 0 and "partners" in sources:
-        out.add(Problem(sources["partners"].path.name, None, None, None, "has no data rows"))
+        if src is None:
+            continue
+        if table.name == "deals":
+            spellings = _first_spellings(con)
+        try:
+            for batch in src.batches(BATCH_ROWS):
+                typed = _validate(src, index, batch, out)
+                if table.name == "deals":
+                    _check_dates(src, typed, out)
+                    typed = typed.with_columns(_canonical(typed["vertical"], spellings))
+                elif "vertical" in table.unique:
+                    typed = typed.with_columns(_cmp_vertical=pl.col("vertical").str.to_lowercase())
+                con.register("_batch", typed)
+                try:
+                    con.sql(f"insert into _in_{table.name} select * from _batch")  # noqa: S608
+                finally:
+                    con.unregister("_batch")
+        except _Unreadable as e:
+            out.forget_values(path.name)
+            out.section = (0, index)
+            out.add(Problem(path.name, None, None, None, str(e)))
+            continue
+        src.frame = None  # a CSV file's records are staged now
+        sources[table.name] = src
+        say(f"read {path.name}: {src.height:,} rows ({time.perf_counter() - start:.1f} s)")
+    for index, table in enumerate(TABLES):
+        if table.name in sources:
+            _check_unique(con, sources[table.name], index, out)
+    partners = sources.get("partners")
+    if partners is not None and partners.height == 0:
+        out.section = (2,)
+        out.add(Problem(partners.path.name, None, None, None, "has no data rows"))
     if partners is not None:
-        known = partners.select(pl.col("partner_id").drop_nulls().unique())
-        for name, frame in typed.items():
-            if name == "partners" or "partner_id" not in frame.columns:
-                continue
-            orphans = (
-                frame.filter(pl.col("partner_id").is_not_null())
-                .join(known, on="partner_id", how="anti")
-                .sort(ROW)
-            )
-            out.add_rows(sources[name], orphans, "partner_id", "partner_id is not in partners")
-    if "deals" in typed:
-        deals = typed["deals"]
-        backwards = deals.filter(pl.col("created_on") > pl.col("closed_on")).sort(ROW)
-        view = backwards.select(
-            ROW,
-            pl.col("created_on").cast(pl.String)
-            + " > closed_on "
-            + pl.col("closed_on").cast(pl.String),
-        )
-        out.add_rows(
-            sources["deals"],
-            view.rename({view.columns[1]: "created_on"}),
-            "created_on",
-            "created_on is after closed_on",
-        )
+        for index, table in enumerate(TABLES):
+            src = sources.get(table.name)
+            if src is not None and table.name != "partners" and src.height:
+                if any(c.name == "partner_id" for c in table.columns):
+                    _check_partner_ids(con, src, index, out)
     out.raise_if_any()
     say(f"validated {len(sources)} files")
+    _stage_views(con)
+    return {t.name: sources[t.name].height if t.name in sources else 0 for t in TABLES}, (
+        out.warnings
+    )
+
+
+def _first_spellings(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Lower-case vertical -> its first spelling in vendor_priorities, then partner_verticals."""
+    return dict(con.sql(_SPELLINGS).fetchall())
+
+
+_SPELLINGS = f"""
+    select key, vertical from (
+        select _cmp_vertical as key, vertical, 0 as file, {ROW} from _in_vendor_priorities
+        union all
+        select _cmp_vertical, vertical, 1, {ROW} from _in_partner_verticals
+    )
+    where key is not null
+    qualify row_number() over (partition by key order by file, {ROW}) = 1
+"""  # noqa: S608 - no outside values
+
+
+def _canonical(values: pl.Series, spellings: dict[str, str]) -> pl.Series:
+    """Each vertical of a deals batch in its first spelling; spellings not seen before (in order
+    of the rows) are added to ``spellings`` for the batches that follow."""
+    keys = values.str.to_lowercase()
+    new = (
+        pl.DataFrame({"key": keys, "vertical": values})
+        .drop_nulls("key")
+        .unique("key", keep="first", maintain_order=True)
+    )
+    for key, vertical in new.iter_rows():
+        spellings.setdefault(key, vertical)
+    return keys.replace_strict(spellings, default=None, return_dtype=pl.String).rename(values.name)
+
+
+def _stage_views(con: duckdb.DuckDBPyConnection) -> None:
+    """``stage_<table>``: the contract columns of ``_in_<table>``, read by queries/build."""
+    con.sql(f"create table _spellings as {_SPELLINGS}")
     for table in TABLES:
-        if table.name not in typed:
-            typed[table.name] = pl.DataFrame(
-                {c.name: pl.Series(c.name, [], dtype=_dtype(c)) for c in table.columns}
-            )
-        else:
-            typed[table.name] = typed[table.name].drop(ROW)
-    _canonical_verticals(typed)
-    return typed, out.warnings
-
-
-def _canonical_verticals(typed: dict[str, pl.DataFrame]) -> None:
-    """Verticals match case-insensitively; each is stored in its first spelling, looking at
-    vendor_priorities, then partner_verticals, then deals."""
-    spellings = pl.concat(
-        [
-            typed[t].select("vertical").drop_nulls().unique(maintain_order=True)
-            for t in ("vendor_priorities", "partner_verticals", "deals")
-        ]
-    )
-    canon = spellings.with_columns(key=pl.col("vertical").str.to_lowercase()).unique(
-        "key", keep="first", maintain_order=True
-    )
-    for t in ("vendor_priorities", "partner_verticals", "deals"):
-        frame = typed[t]
-        typed[t] = (
-            frame.with_columns(_key=pl.col("vertical").str.to_lowercase())
-            .drop("vertical")
-            .join(
-                canon.rename({"vertical": "_canon"}),
-                left_on="_key",
-                right_on="key",
-                how="left",
-                maintain_order="left",
-            )
-            .rename({"_canon": "vertical"})
-            .select(frame.columns)
+        cols = [f"t.{c.name}" for c in table.columns]
+        join = ""
+        if "vertical" in table.unique:  # deals were staged in their first spelling already
+            cols = [
+                "coalesce(s.vertical, t.vertical) as vertical" if c == "t.vertical" else c
+                for c in cols
+            ]
+            join = " left join _spellings s on s.key = t._cmp_vertical"
+        con.sql(
+            f"create view stage_{table.name} as select {', '.join(cols)}"  # noqa: S608
+            f" from _in_{table.name} t{join}"
         )
+
+
+def _drop_stage(con: duckdb.DuckDBPyConnection) -> None:
+    for table in TABLES:
+        con.sql(f"drop view stage_{table.name}")
+        con.sql(f"drop table _in_{table.name}")
+    con.sql("drop table _spellings")
 
 
 @contextmanager
@@ -649,7 +797,16 @@ def _exclusive(db_path: Path) -> Iterator[None]:
 
 
 def _temp_files(db_path: Path) -> list[Path]:
+    """The temporary database of a load, its WAL and DuckDB's spill folder (all ``.tmp-*``)."""
     return sorted(db_path.parent.glob(f".{db_path.name}.tmp-*"))
+
+
+def _remove_temp_files(db_path: Path) -> None:
+    for leftover in _temp_files(db_path):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
 
 
 def load(
@@ -658,28 +815,54 @@ def load(
     settings: Settings | None = None,
     progress: Progress | None = None,
 ) -> LoadSummary:
-    """Validate ``source_dir`` and replace ``db_path`` with a freshly built database."""
+    """Validate ``source_dir`` and replace ``db_path`` with a freshly built database.
+
+    Files are validated and staged a batch at a time into the temporary database beside
+    ``db_path`` (under the load lock), so memory does not grow with the number of rows of a
+    Parquet file. Nothing replaces ``db_path`` unless every check passes and the build succeeds.
+    """
     start = time.perf_counter()
     settings = settings or Settings()
     say = progress or (lambda _msg: None)
     db_path = Path(db_path)
     source = Path(source_dir)
-    frames, warnings = read_folder(source, say)
+    if not source.is_dir():
+        raise LoadError([Problem(str(source), None, None, None, "is not a folder")])
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(db_path):
-        for leftover in _temp_files(db_path):  # a crashed load's; we hold the lock
-            leftover.unlink(missing_ok=True)
+        _remove_temp_files(db_path)  # a crashed load's; we hold the lock
         tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
         try:
-            rows, default_as_of, more = _build(tmp, frames, settings, source, say)
+            con = duckdb.connect(
+                str(tmp),
+                config={
+                    "temp_directory": str(tmp.with_name(tmp.name + ".spill")),
+                    "memory_limit": _memory_limit(),
+                },
+            )
+            try:
+                staged, warnings = _stage(con, source, say)
+                rows, default_as_of, more = _build(con, staged, settings, source, say)
+            finally:
+                con.close()
+            for wal in tmp.parent.glob(tmp.name + ".wal"):
+                wal.unlink()
             warnings += more
             os.replace(tmp, db_path)
-        except BaseException:
-            for leftover in _temp_files(db_path):
-                leftover.unlink(missing_ok=True)
-            raise
+        finally:
+            _remove_temp_files(db_path)
         _fsync_dir(db_path.parent)
     return LoadSummary(db_path, rows, warnings, time.perf_counter() - start, default_as_of)
+
+
+def _memory_limit() -> str:
+    """DuckDB's memory limit while loading: half the machine's memory, at most 8 GB (DuckDB's
+    default, 80%, leaves little for anything else). Past it DuckDB spills to ``.tmp-*.spill``."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):  # not on Linux or macOS
+        total = 16 * 10**9
+    return f"{max(1_000, min(8_000, total // 2 // 10**6))}MB"
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> object:
@@ -695,69 +878,60 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _build(
-    tmp: Path, frames: dict[str, pl.DataFrame], settings: Settings, source: Path, say: Progress
+    con: duckdb.DuckDBPyConnection,
+    staged: dict[str, int],
+    settings: Settings,
+    source: Path,
+    say: Progress,
 ) -> tuple[dict[str, int], str | None, list[str]]:
-    con = duckdb.connect(str(tmp))
-    try:
-        for table in TABLES:
-            frame = frames[table.name]
-            con.register("incoming", frame)
-            cols = ", ".join(f"cast({c.name} as {c.sql_type}) as {c.name}" for c in table.columns)
-            con.sql(f"create table stage_{table.name} as select {cols} from incoming")  # noqa: S608 - names from the contract
-            con.unregister("incoming")
-        params = settings.as_params()
-        for sql_file in sorted(BUILD_DIR.glob("*.sql")):
-            t0 = time.perf_counter()
-            execute_file(con, sql_file, params)
-            say(f"built {sql_file.stem} ({time.perf_counter() - t0:.1f} s)")
-        warnings = []
-        dropped = _scalar(
-            con,
-            "select count(*) from deals anti join quarters using (quarter_idx)"
-            " where status <> 'open'",
+    """Run queries/build on the staged views, drop the staging, write meta and settings."""
+    params = settings.as_params()
+    for sql_file in sorted(BUILD_DIR.glob("*.sql")):
+        t0 = time.perf_counter()
+        execute_file(con, sql_file, params)
+        say(f"built {sql_file.stem} ({time.perf_counter() - t0:.1f} s)")
+    warnings = []
+    dropped = _scalar(
+        con,
+        "select count(*) from deals anti join quarters using (quarter_idx) where status <> 'open'",
+    )
+    if dropped:
+        kept = _scalar(con, "select count(*) from quarters")
+        warnings.append(
+            f"{dropped:,} won or lost deals fall before the {kept} quarters kept for "
+            "quarterly facts (the last 40 quarters with data)"
         )
-        if dropped:
-            kept = _scalar(con, "select count(*) from quarters")
-            warnings.append(
-                f"{dropped:,} won or lost deals fall before the {kept} quarters kept for "
-                "quarterly facts (the last 40 quarters with data)"
-            )
-        for table in TABLES:
-            con.sql(f"drop table stage_{table.name}")
-        present = [t.name for t in TABLES if frames[t.name].height > 0]
-        default_as_of = _scalar(
-            con, "select max(fiscal_quarter) from quarters where quarter_idx = as_of_idx(null)"
-        )
-        latest_closed = _scalar(con, "select max(closed_on) from deals where status = 'won'")
-        con.sql(
-            """
-            create table meta as select
-                $schema_version::integer as schema_version,
-                now()::timestamptz as loaded_at,
-                $source as source,
-                $default_as_of as default_as_of,
-                $latest_closed::date as latest_closed_on,
-                $present::varchar[] as files_present
-            """,
-            params={
-                "schema_version": SCHEMA_VERSION,
-                "source": str(source.resolve()),
-                "default_as_of": default_as_of,
-                "latest_closed": latest_closed,
-                "present": present,
-            },
-        )
-        con.sql(
-            "create table settings as select " + ", ".join(f"${k} as {k}" for k in params),
-            params=params,
-        )
-        rows = {
-            name: _scalar(con, f"select count(*) from {name}")  # noqa: S608 - contract names
-            for name in [t.name for t in TABLES] + ["partner_quarter"]
-        }
-        con.sql("checkpoint")
-    finally:
-        con.close()
-    for wal in tmp.parent.glob(tmp.name + ".wal"):
-        wal.unlink()
+    _drop_stage(con)
+    present = [t.name for t in TABLES if staged[t.name] > 0]
+    default_as_of = _scalar(
+        con, "select max(fiscal_quarter) from quarters where quarter_idx = as_of_idx(null)"
+    )
+    latest_closed = _scalar(con, "select max(closed_on) from deals where status = 'won'")
+    con.sql(
+        """
+        create table meta as select
+            $schema_version::integer as schema_version,
+            now()::timestamptz as loaded_at,
+            $source as source,
+            $default_as_of as default_as_of,
+            $latest_closed::date as latest_closed_on,
+            $present::varchar[] as files_present
+        """,
+        params={
+            "schema_version": SCHEMA_VERSION,
+            "source": str(source.resolve()),
+            "default_as_of": default_as_of,
+            "latest_closed": latest_closed,
+            "present": present,
+        },
+    )
+    con.sql(
+        "create table settings as select " + ", ".join(f"${k} as {k}" for k in params),
+        params=params,
+    )
+    rows = {
+        name: _scalar(con, f"select count(*) from {name}")  # noqa: S608 - contract names
+        for name in [t.name for t in TABLES] + ["partner_quarter"]
+    }
+    con.sql("checkpoint")
     return rows, default_as_of, warnings
