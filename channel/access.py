@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from collections.abc import Mapping
-from pathlib import Path
 
-from channel.settings import DEFAULT_SETTINGS_FILE, SettingsError
+from channel.settings import SettingsError, read_toml, settings_file
 
 OPEN = "open"  # sign-in not configured: everyone sees everything
 LEADERSHIP = "leadership"
@@ -58,10 +56,6 @@ class Viewer:
         if self.role == PARTNER_MANAGER:
             return f"Partners of {', '.join(self.managers or ())}"
         return {LEADERSHIP: "Leadership: every partner", OPEN: "Every partner"}.get(self.role, "")
-
-
-def _settings_file(path: str | os.PathLike | None) -> Path:
-    return Path(path or os.environ.get("CHANNEL_SETTINGS") or DEFAULT_SETTINGS_FILE)
 
 
 def parse_rules(raw: object, source: str = "settings") -> AccessRules:
@@ -109,19 +103,15 @@ _CACHE: dict[tuple[str, int], AccessRules] = {}
 
 def load_rules(path: str | os.PathLike | None = None) -> AccessRules:
     """The ``[access]`` rules of the settings file, re-read when the file changes."""
-    file = _settings_file(path)
+    file = settings_file(path)
     try:
         stamp = file.stat().st_mtime_ns
     except FileNotFoundError:
         return AccessRules()
     key = (str(file), stamp)
     if key not in _CACHE:
-        try:
-            raw = tomllib.loads(file.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise SettingsError(f"{file}: not valid TOML: {e}") from None
         _CACHE.clear()
-        _CACHE[key] = parse_rules(raw.get("access"), str(file))
+        _CACHE[key] = parse_rules(read_toml(file).get("access"), str(file))
     return _CACHE[key]
 
 

@@ -64,21 +64,31 @@ _TIER_KEYS = {
 }
 
 
+def settings_file(path: str | os.PathLike | None = None) -> Path:
+    """``path``, else ``$CHANNEL_SETTINGS``, else ``channel.toml`` at the repository root."""
+    return Path(path or os.environ.get("CHANNEL_SETTINGS") or DEFAULT_SETTINGS_FILE)
+
+
+def read_toml(file: Path) -> dict:
+    """A settings file's TOML; ``SettingsError`` naming the file when it is not valid TOML."""
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise SettingsError(f"{file}: not valid TOML: {e}") from None
+
+
 def load_settings(path: str | os.PathLike | None = None) -> Settings:
     """Read the settings file (``path``, else ``$CHANNEL_SETTINGS``, else ``channel.toml``).
 
     A missing default file means all defaults; a missing file that was named explicitly is an error.
     """
     explicit = path is not None or "CHANNEL_SETTINGS" in os.environ
-    file = Path(path or os.environ.get("CHANNEL_SETTINGS") or DEFAULT_SETTINGS_FILE)
+    file = settings_file(path)
     if not file.exists():
         if explicit:
             raise SettingsError(f"{file}: settings file not found")
         return Settings()
-    try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise SettingsError(f"{file}: not valid TOML: {e}") from None
+    raw = read_toml(file)
     fields = {f.name: f for f in dataclasses.fields(Settings)}
     values: dict[str, object] = {}
     for key, value in raw.items():

@@ -15,19 +15,15 @@ def warm_up() -> float:
     try:
         import plotly.graph_objects as go
 
-        import channel.charts  # the chart modules, Polars, Plotly's theme
-        import channel.ui  # noqa: F401
         from channel.runner import database, run
+        from channel.ui import Filters
 
         # Plotly loads each trace type's validators on first use
         go.Figure([go.Bar(), go.Scatter(), go.Heatmap(), go.Scattergl(), go.Sankey()])
         database().identity()
-        filters = dict.fromkeys(
-            ["segment", "region", "partner_type", "program_tier", "partner_manager", "scope"]
-        )
-        for name in ("overview_kpis", "attention_list"):
-            params = {"limit": 25} if name == "attention_list" else {}
-            run(name, as_of=None, **filters, **params)
+        everyone = Filters(as_of=None, is_default_as_of=True, choices={}).params()
+        run("overview_kpis", **everyone)
+        run("attention_list", limit=25, **everyone)
     except Exception as e:  # the pages report database problems to the user
         _LOG.info("warm-up stopped early: %s", e)
     seconds = time.perf_counter() - t0
