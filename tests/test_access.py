@@ -11,8 +11,6 @@ import csv
 import io
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -410,43 +408,29 @@ def test_misconfigured_access_fails_closed(signed_in, tmp_path, monkeypatch):
 # The command line export
 
 
-def _cli(*args: str, env_settings: Path, db: Path) -> subprocess.CompletedProcess:
-    import os
+def test_cli_export_for_a_viewer(tmp_path, tiny_db, monkeypatch, capsys):
+    from channel.cli import main
 
-    env = {**os.environ, "CHANNEL_SETTINGS": str(env_settings)}
-    return subprocess.run(
-        [sys.executable, "-m", "channel", *args, "--db", str(db)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=False,
-    )
-
-
-def test_cli_export_for_a_viewer(tmp_path, tiny_db):
     settings = tmp_path / "channel.toml"
     settings.write_text(ACCESS_TOML)
-    mine = _cli(
-        "export", "scorecard", "--viewer", "DAN@example.com", env_settings=settings, db=tiny_db
-    )
-    assert mine.returncode == 0, mine.stderr
-    assert {r["partner_id"] for r in csv.DictReader(io.StringIO(mine.stdout))} == DAN
+    monkeypatch.setenv("CHANNEL_SETTINGS", str(settings))
 
-    everyone = _cli("export", "scorecard", env_settings=settings, db=tiny_db)
-    assert len(list(csv.DictReader(io.StringIO(everyone.stdout)))) == 10
+    def export(*args: str) -> tuple[int, str, str]:
+        code = main(["export", "scorecard", "--db", str(tiny_db), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
 
-    widen = _cli(
-        "export", "scorecard", "--viewer", "dan@example.com", "--partner-manager", "Ann Lee",
-        env_settings=settings, db=tiny_db,
-    )  # fmt: skip
-    assert widen.returncode == 2 and "unknown value 'Ann Lee'" in widen.stderr
+    code, out, err = export("--viewer", "DAN@example.com")
+    assert code == 0, err
+    assert {r["partner_id"] for r in csv.DictReader(io.StringIO(out))} == DAN
 
-    stranger = _cli(
-        "export", "scorecard", "--viewer", "x@example.com", env_settings=settings, db=tiny_db
-    )
-    assert stranger.returncode == 2
-    assert (
-        "'x@example.com' is neither under leadership nor under partner_managers" in stranger.stderr
-    )
-    assert "Traceback" not in stranger.stderr
+    code, out, _ = export()
+    assert len(list(csv.DictReader(io.StringIO(out)))) == 10
+
+    code, _, err = export("--viewer", "dan@example.com", "--partner-manager", "Ann Lee")
+    assert code == 2 and "unknown value 'Ann Lee'" in err
+
+    code, _, err = export("--viewer", "x@example.com")
+    assert code == 2
+    assert "'x@example.com' is neither under leadership nor under partner_managers" in err
+    assert "Traceback" not in err
