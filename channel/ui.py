@@ -426,6 +426,30 @@ def partner_columns(filters: Filters) -> dict[str, object]:
     }
 
 
+def status_cards(columns, kpis: dict, of: str = "partners") -> None:
+    """Three cards (watch, at risk, replacement review) from an ``overview_kpis`` row: each count
+    with its share of ``kpis["partners"]``; the same wording and definition wherever they appear."""
+    from channel import charts
+    from channel.definitions import explain
+
+    labels = (
+        ("watch", "Partners on watch"),
+        ("at_risk", "Partners at risk"),
+        ("replace_review", "Replacement review"),
+    )
+    for column, (key, label) in zip(columns, labels, strict=True):
+        share = kpis[key] / kpis["partners"] if kpis["partners"] else None
+        column.metric(
+            label,
+            f"{kpis[key]:,}",
+            delta=f"{charts.pct(share)} of {of}",
+            delta_color="off",
+            delta_arrow="off",
+            help=explain("status", db_settings(), currency()),
+            border=True,
+        )
+
+
 def revenue_card(column, revenue_t4q: float, revenue_prev4q: float | None) -> None:
     """The revenue_t4q card, with its change against the four quarters before when the data
     reaches that far back; the same wording and definition wherever it appears."""

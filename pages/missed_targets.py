@@ -5,7 +5,6 @@ import streamlit as st
 
 from channel import charts
 from channel.charts import missed
-from channel.definitions import explain
 from channel.runner import run
 from channel.ui import (
     currency,
@@ -15,6 +14,7 @@ from channel.ui import (
     partner_columns,
     partners_match,
     query,
+    status_cards,
     with_partner_links,
 )
 
@@ -66,21 +66,7 @@ rates = query("missed_rate_by_quarter", quarters=RATE_QUARTERS, **params)
 as_of_rate = rates.filter(pl.col("is_total") & (pl.col("fiscal_quarter") == filters.as_of))
 now = as_of_rate.row(0, named=True) if as_of_rate.height else None
 cards = st.columns(5)
-for column, key, label in (
-    (cards[0], "watch", "Partners on watch"),
-    (cards[1], "at_risk", "Partners at risk"),
-    (cards[2], "replace_review", "Replacement review"),
-):
-    share = kpis[key] / kpis["partners"] if kpis["partners"] else None
-    column.metric(
-        label,
-        f"{kpis[key]:,}",
-        delta=f"{charts.pct(share)} of partners",
-        delta_color="off",
-        delta_arrow="off",
-        help=explain("status", settings, symbol),
-        border=True,
-    )
+status_cards(cards[:3], kpis)
 cards[3].metric(
     f"Miss rate {filters.as_of}",
     charts.pct(now["miss_rate"]) if now else "–",

@@ -16,6 +16,7 @@ from channel.ui import (
     partners_match,
     query,
     revenue_card,
+    status_cards,
     with_partner_links,
 )
 
@@ -73,22 +74,7 @@ c4.metric(
     border=True,
 )
 
-s1, s2, s3 = st.columns(3)
-for column, key, label in (
-    (s1, "watch", "Partners on watch"),
-    (s2, "at_risk", "Partners at risk"),
-    (s3, "replace_review", "Replacement review"),
-):
-    share = kpis[key] / kpis["partners"] if kpis["partners"] else None
-    column.metric(
-        label,
-        f"{kpis[key]:,}",
-        delta=f"{charts.pct(share)} of partners in scope",
-        delta_color="off",
-        delta_arrow="off",
-        help=explain("status", settings, symbol),
-        border=True,
-    )
+status_cards(st.columns(3), kpis, of="partners in scope")
 
 # --- Charts ------------------------------------------------------------------------------------
 left, right = st.columns(2)
