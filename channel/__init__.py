@@ -6,4 +6,4 @@ Modules: ``contract`` (the import files), ``loader`` (validate and build the dat
 """
 
 # Bump when the database layout or a build query changes; the app refuses older files.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4

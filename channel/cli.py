@@ -29,11 +29,34 @@ def _progress(start: float):
     return say
 
 
+def parse_day(flag: str, text: str | None):
+    """A ``YYYY-MM-DD`` option as a date (None stays None); a UsageError naming the flag."""
+    import datetime as dt
+    import re
+
+    if text is None:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"{flag}: {text!r} is not a date written YYYY-MM-DD (for example 2026-11-15)"
+        ) from None
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     from channel.loader import load
 
     settings = load_settings(args.settings)
-    summary = load(args.source, args.db, settings, progress=_progress(time.perf_counter()))
+    summary = load(
+        args.source,
+        args.db,
+        settings,
+        progress=_progress(time.perf_counter()),
+        data_as_of=parse_day("--data-as-of", args.data_as_of),
+    )
     print(summary.report())
     return 0
 
@@ -49,12 +72,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
             parse_quarter(args.end_quarter)
         except ValueError as e:
             raise UsageError(f"--end-quarter: {e}") from None
+    data_as_of = parse_day("--data-as-of", args.data_as_of)
+    if data_as_of is not None and args.end_quarter is not None:
+        raise UsageError("give --end-quarter or --data-as-of, not both")
     if args.partners < 1 or args.quarters < 1:
         raise UsageError("--partners and --quarters must be at least 1")
     say = _progress(time.perf_counter())
     with tempfile.TemporaryDirectory(prefix="channel-demo-") as tmp:
-        say(f"generating {args.partners:,} partners x {args.quarters} quarters (seed {args.seed})")
-        demo.generate(
+        say(
+            f"generating {args.partners:,} partners x {args.quarters} complete quarters"
+            f" (seed {args.seed})"
+        )
+        as_of = demo.generate(
             Path(tmp),
             partners=args.partners,
             quarters=args.quarters,
@@ -62,8 +91,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
             seed=args.seed,
             fiscal_year_start_month=settings.fiscal_year_start_month,
             progress=say,
+            data_as_of=data_as_of,
         )
-        summary = load(tmp, args.db, settings, progress=say)
+        summary = load(
+            tmp, args.db, settings, progress=say, data_as_of=as_of, data_as_of_source="demo"
+        )
     print(summary.report())
     return 0
 
@@ -73,7 +105,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     from channel.runner import run
 
     db = args.db
-    quarters = run("as_of_quarters", db=db)["fiscal_quarter"].to_list()
+    grid = run("as_of_quarters", db=db)
+    quarters = grid.filter(grid["is_pickable"])["fiscal_quarter"].to_list()
+    planned = grid.filter(~grid["is_pickable"])["fiscal_quarter"].to_list()
+    if args.as_of is not None and args.as_of in planned:
+        data_as_of = run("data_freshness", db=db)["data_as_of"][0]
+        raise UsageError(
+            f"--as-of {args.as_of!r} is a planned quarter: it starts after the data's date "
+            f"{data_as_of.isoformat()}, so nobody has hit or missed it yet. Pick one of "
+            f"{', '.join(quarters[:4])} …"
+        )
     if args.as_of is not None and args.as_of not in quarters:
         shown = ", ".join(quarters[:12]) + (" …" if len(quarters) > 12 else "")
         raise UsageError(f"--as-of {args.as_of!r} is not a quarter in the database ({shown})")
@@ -174,15 +215,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "source", type=Path, help="folder with partners, targets, deals (.csv or .parquet) …"
     )
+    p.add_argument(
+        "--data-as-of",
+        metavar="YYYY-MM-DD",
+        default=None,
+        help="the date the data describes (default: data_as_of in the settings, else the latest "
+        "deal date, at most today): quarters ending by then are complete, the one containing it "
+        "is in progress, later ones are planned",
+    )
     db_option(p)
     settings_option(p)
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("demo", help="generate realistic demo data and load it")
     p.add_argument("--partners", type=int, default=2000)
-    p.add_argument("--quarters", type=int, default=12)
     p.add_argument(
-        "--end-quarter", default=None, help="YYYY-Qn (default: the last complete quarter)"
+        "--quarters",
+        type=int,
+        default=12,
+        help="complete quarters of history (default: %(default)s); the quarter in progress on "
+        "the data's date comes on top",
+    )
+    p.add_argument(
+        "--data-as-of",
+        metavar="YYYY-MM-DD",
+        default=None,
+        help="the date the data describes: its quarter is in progress (complete on its last "
+        "day), targets cover its whole fiscal year (default: today)",
+    )
+    p.add_argument(
+        "--end-quarter",
+        metavar="YYYY-Qn",
+        default=None,
+        help="instead, complete quarters ending at this one, as of its last day, with targets "
+        "up to it",
     )
     p.add_argument("--seed", type=int, default=7)
     db_option(p)
@@ -193,7 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("what", choices=["scorecard"])
     db_option(p)
     p.add_argument(
-        "--as-of", default=None, help="YYYY-Qn (default: the latest quarter with targets)"
+        "--as-of",
+        default=None,
+        help="YYYY-Qn, a complete quarter or the one in progress (default: the latest complete "
+        "quarter with targets)",
     )
     for name in FILTERS:
         p.add_argument(

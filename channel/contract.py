@@ -22,13 +22,25 @@ MAX_AMOUNT = 1e12
 
 
 @dataclasses.dataclass(frozen=True)
+class EmptyWhen:
+    """The rows on which a required column may still be left empty: those whose ``column``
+    (an enum of the same table, after its default is applied) holds one of ``values``.
+    ``reason`` is the problem reported for an empty value on any other row."""
+
+    column: str
+    values: tuple[str, ...]
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Column:
     name: str
     kind: Kind
-    required: bool = False
+    required: bool = False  # the header must name it, and its values must not be empty ...
     choices: tuple[str, ...] = ()  # for kind == "enum": canonical spellings
     default: str | bool | None = None  # value stored when the cell is empty
     example: str = ""  # shown in the template
+    empty_when: EmptyWhen | None = None  # ... except on these rows
 
     @property
     def sql_type(self) -> str:
@@ -51,6 +63,14 @@ class Table:
     columns: tuple[Column, ...]
     unique: tuple[str, ...] = ()  # columns that together identify a row
     description: str = ""
+
+    def __post_init__(self) -> None:
+        for col in self.columns:
+            rule = col.empty_when
+            if rule is not None:
+                other = self.column(rule.column)
+                assert col.required, f"{self.name}.{col.name}: empty_when needs required"
+                assert other.kind == "enum" and set(rule.values) <= set(other.choices), rule
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -128,7 +148,18 @@ TABLES: tuple[Table, ...] = (
             _c("deal_id", "text", "D000001", True),
             _c("partner_id", "text", "P0001", True),
             _c("amount", "amount", "48000.00", True),
-            _c("closed_on", "date", "2026-02-27", True),
+            _c(
+                "closed_on",
+                "date",
+                "2026-02-27",
+                True,
+                empty_when=EmptyWhen(
+                    "status",
+                    ("open",),
+                    "required value is empty for a won or lost deal (an empty status means"
+                    " won); only an open deal may leave it empty",
+                ),
+            ),
             _c("status", "enum", "won", choices=DEAL_STATUSES, default="won"),
             _c("vertical", "text", "Healthcare"),
             _c("created_on", "date", "2025-12-01"),

@@ -20,14 +20,30 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
     ),
     "attainment_asof": (
         "Won revenue in the as-of quarter divided by target, over partners with a target above "
-        "zero in that quarter. Exactly at target is 100% (a hit).",
+        "zero in that quarter. Exactly at target is 100% (a hit). For a quarter in progress it "
+        "is to date: revenue so far against the whole quarter's target.",
         "overview_kpis",
+    ),
+    "pace": (
+        "For a quarter in progress: attainment to date divided by the share of the quarter "
+        "elapsed on the data's date. 100% means on course for the target if the rest of the "
+        "quarter goes as it has so far; deals often close late in a quarter, so early pace "
+        "runs low.",
+        "overview_kpis",
+    ),
+    "quarter_state": (
+        "Relative to the data's date, a fiscal quarter is complete (it ended on or before that "
+        "date), in progress (it contains it) or planned (it starts after it). Only complete "
+        "quarters are hit or missed; a quarter in progress shows revenue and attainment to "
+        "date, and a planned quarter only its target (the plan).",
+        "build/20_quarters",
     ),
     "status": (
         "Replacement review: missed {replace_review_missed} or more of the last 8 quarters. "
         "At risk: {at_risk_streak}+ missed quarters in a row. Watch: {watch_streak} in a row. "
         "A quarter is missed when attainment is below {miss_below_pct}; quarters without a "
-        "target are skipped.",
+        "target are skipped, and only complete quarters count: a quarter in progress is never "
+        "missed.",
         "overview_kpis",
     ),
     "top20_share": (

@@ -1,10 +1,21 @@
 """Realistic, deterministic demo data written in the import contract (issue 2, section 6).
 
-``generate(out_dir, ...)`` writes the seven contract files as Parquet. Partners are generated in
-chunks (``CHUNK_PARTNERS`` at a time, each chunk with its own random streams derived from the
-seed), vectorised within a chunk (numpy arrays of partners x quarters, then one array per deal);
-the only Python loops run over chunks, quarters, regions or segments. Memory stays bounded at any
-number of partners, and the same arguments always give the same files.
+``generate(out_dir, ...)`` writes the seven contract files as Parquet and returns the date they
+describe. Partners are generated in chunks (``CHUNK_PARTNERS`` at a time, each chunk with its own
+random streams derived from the seed), vectorised within a chunk (numpy arrays of partners x
+quarters, then one array per deal); the only Python loops run over chunks, quarters, regions or
+segments. Memory stays bounded at any number of partners, and the same arguments always give the
+same files.
+
+The data describes a real moment, ``data_as_of`` (by default today). Relative to it a fiscal
+quarter is *complete* (ended on or before it), *in progress* (contains it) or *planned* (starts
+after it). ``quarters`` counts the complete quarters of history; the quarter in progress comes on
+top with its deals to date: won and lost deals closed on or before the date, open deals created
+on or before it (their expected close may lie ahead). Targets cover every quarter of the fiscal
+year containing the date, planned ones included, set the same way as for the others; vendor
+priorities cover its fiscal years and investments run to the quarter in progress. On a
+quarter's last day that quarter is complete. With ``end_quarter`` the data instead covers
+complete quarters ending at that quarter, as of its last day, with targets up to it.
 
 The model behind the numbers, so that the dashboard has something true to find:
 
@@ -15,8 +26,10 @@ The model behind the numbers, so that the dashboard has something true to find:
 * **Deals**: the count per quarter follows the partner's revenue divided by its typical deal size.
   Deal size depends on the segment (SMB many small deals, Enterprise few large ones, Mixed a
   blend) and grows slowly with partner size. Deals bunch towards the end of the quarter, and
-  bigger deals have longer sales cycles. About 15% of deals are lost; open deals sit in the last
-  quarter and the one after it.
+  bigger deals have longer sales cycles. About 15% of deals are lost; open deals are expected to
+  close in the last observed quarter (in progress, or the last complete one) or the one after
+  it. The quarter in progress gets a whole quarter's deals cut at the date, so early in a
+  quarter little revenue is booked yet.
 * **Targets** are set from past performance plus growth: last year's run rate for the same
   quarter times an uplift of 5-20% fixed per partner and fiscal year. Partners grow ~27% a
   year, so most hit often (about 70% of partner-quarters), but not always.
@@ -202,12 +215,18 @@ def generate(
     fiscal_year_start_month: int = 1,
     progress: Callable[[str], None] | None = None,
     chunk_partners: int = CHUNK_PARTNERS,
-) -> dict[str, int]:
-    """Write the seven contract files as Parquet into out_dir; return rows per file.
+    data_as_of: dt.date | None = None,
+) -> dt.date:
+    """Write the seven contract files as Parquet into out_dir; return the date they describe.
 
-    The data covers ``quarters`` fiscal quarters ending at ``end_quarter`` (``"YYYY-Qn"``; by
-    default the last complete fiscal quarter before today). The same arguments always give the
-    same files. ``progress`` is called with a short message at each stage.
+    The data describes one moment, ``data_as_of`` (by default today): ``quarters`` complete
+    fiscal quarters of history, then the quarter containing that date *in progress* (its deals
+    to date) unless the date is the quarter's last day, and targets for every quarter of that
+    fiscal year, including the planned ones after it. With ``end_quarter`` (``"YYYY-Qn"``)
+    instead, the data covers ``quarters`` complete quarters ending at that quarter, as of its
+    last day, with targets up to it. The same arguments always give the same files (by default
+    they depend on today's date only through the date). ``progress`` is called with a short
+    message at each stage.
 
     Partners are generated ``chunk_partners`` at a time, and each file is written one chunk at
     a time (one Parquet file per table, one row group or more per chunk), so memory does not
@@ -220,21 +239,36 @@ def generate(
         raise ValueError("fiscal_year_start_month must be between 1 and 12")
     if chunk_partners < 1:
         raise ValueError("chunk_partners must be at least 1")
+    if end_quarter is not None and data_as_of is not None:
+        raise ValueError("give end_quarter or data_as_of, not both")
+    if data_as_of is not None and not isinstance(data_as_of, dt.date):
+        raise TypeError(f"data_as_of must be a datetime.date, not {type(data_as_of).__name__}")
+    if isinstance(data_as_of, dt.datetime):
+        data_as_of = data_as_of.date()
     say = progress or (lambda _message: None)
     start_month = fiscal_year_start_month
-    last = (
-        fiscal.parse_quarter(end_quarter)
-        if end_quarter is not None
-        else fiscal.last_complete_quarter(dt.date.today(), start_month)
-    )
-    cal = _Calendar.build(last - quarters + 1, quarters, start_month)
+    if end_quarter is not None:
+        last = fiscal.parse_quarter(end_quarter)
+        as_of = fiscal.quarter_end(last, start_month)
+        plan_until = last  # no plan ahead
+    else:
+        as_of = data_as_of if data_as_of is not None else _today()
+        current = fiscal.quarter_of(as_of, start_month)
+        last = current if as_of == fiscal.quarter_end(current, start_month) else current - 1
+        plan_until = current // 4 * 4 + 3  # the last quarter of the current fiscal year
+    cal = _Calendar.build(last - quarters + 1, last, plan_until, as_of, start_month)
     # Program-wide draws (the manager roster, vendor priorities) use random stream (0,); the
     # partners of chunk k use stream (1, k).
     r_managers, r_prio = _streams(seed, (0,), 2)
     chunks = range(0, partners, chunk_partners)
     plural = "s" if len(chunks) != 1 else ""
+    shape = [f"{cal.labels[0]} to {cal.labels[cal.complete - 1]} complete"]
+    if cal.observed > cal.complete:
+        shape.append(f"{cal.labels[cal.complete]} in progress")
+    if cal.n > cal.observed:
+        shape.append(f"targets to {cal.labels[-1]}")
     say(
-        f"demo: {partners:,} partners, {cal.labels[0]} to {cal.labels[-1]}"
+        f"demo: {partners:,} partners as of {as_of.isoformat()}: {', '.join(shape)}"
         f" ({len(chunks):,} chunk{plural} of up to {chunk_partners:,} partners)"
     )
     out_dir = Path(out_dir)
@@ -276,7 +310,12 @@ def generate(
             spill.unlink(missing_ok=True)
     for name in FILES:
         say(f"demo: wrote {name}.parquet ({out.rows[name]:,} rows)")
-    return {name: out.rows[name] for name in FILES}
+    return as_of
+
+
+def _today() -> dt.date:
+    """The default date the data describes (a seam for tests)."""
+    return dt.date.today()
 
 
 def _streams(seed: int, key: tuple[int, ...], count: int) -> list[np.random.Generator]:
@@ -348,23 +387,36 @@ def _number_deals(
 
 @dataclass(frozen=True)
 class _Calendar:
-    labels: list[str]  # "YYYY-Qn" per covered quarter
-    starts: np.ndarray  # first day (days since 1970-01-01) of covered quarters and the next two
-    fy: np.ndarray  # fiscal year per covered quarter
+    """The quarters the model covers: ``complete`` ones, then (when the data ends inside a
+    quarter) the one in progress, then the planned rest of the fiscal year (targets only).
+    Quarters with deals are the first ``observed``; the model runs over all ``n``."""
+
+    labels: list[str]  # "YYYY-Qn" per modelled quarter
+    starts: np.ndarray  # first day (days since 1970-01-01) of modelled quarters and the next two
+    fy: np.ndarray  # fiscal year per modelled quarter
     fq: np.ndarray  # quarter number 0..3 within the fiscal year
+    complete: int  # quarters that ended on or before as_of
+    observed: int  # quarters with deals: the complete ones and the one in progress, if any
+    as_of: int  # the date the data describes (days since 1970-01-01); nothing happens after it
 
     @staticmethod
-    def build(first: int, quarters: int, start_month: int) -> _Calendar:
-        idx = np.arange(first, first + quarters)
+    def build(
+        first: int, last_complete: int, plan_until: int, as_of: dt.date, start_month: int
+    ) -> _Calendar:
+        current = fiscal.quarter_of(as_of, start_month)  # last_complete or the one after it
+        last = max(plan_until, current)
+        idx = np.arange(first, last + 1)
         starts = [
-            (fiscal.quarter_start(int(i), start_month) - EPOCH).days
-            for i in range(first, first + quarters + 2)
+            (fiscal.quarter_start(int(i), start_month) - EPOCH).days for i in range(first, last + 3)
         ]
         return _Calendar(
             labels=[fiscal.quarter_label(int(i)) for i in idx],
             starts=np.array(starts, dtype=np.int64),
             fy=idx // 4,
             fq=idx % 4,
+            complete=last_complete - first + 1,
+            observed=current - first + 1,
+            as_of=(as_of - EPOCH).days,
         )
 
     @property
@@ -435,10 +487,11 @@ class _Model:
     # filled in later
     mix_cum: np.ndarray | None = None  # (n, V) cumulative vertical mix the deals follow
     declared: pl.DataFrame | None = None  # partner_verticals rows
-    plan: np.ndarray | None = None  # (n, Q) revenue the vendor plans with
-    actual: np.ndarray | None = None  # (n, Q) expected revenue after dips and chronic misses
-    revenue: np.ndarray | None = None  # (n, Q) realised won revenue
-    target: np.ndarray | None = None  # (n, Q) target (nan: no target row)
+    # (n, Q) over every modelled quarter; revenue over the observed ones only
+    plan: np.ndarray | None = None  # revenue the vendor plans with
+    actual: np.ndarray | None = None  # expected revenue after dips and chronic misses
+    revenue: np.ndarray | None = None  # won revenue realised by the data's date
+    target: np.ndarray | None = None  # target (nan: no target row)
     held_tier: np.ndarray | None = None  # tier index, 4 = empty
 
     def partner_ids(self, index: np.ndarray | None = None) -> pl.Series:
@@ -459,14 +512,14 @@ def _partners(
         + np.take(SEGMENT_SIZE_SIGMA, segment) * rng.standard_normal(n)
     ) * np.take(PARTNER_TYPE_SIZE, ptype)
 
-    # ~10% joined during the window (smaller, they ramp up); the rest earlier, recent years
-    # more often (the program keeps recruiting).
-    new = rng.random(n) < 0.10 if cal.n > 1 else np.zeros(n, dtype=bool)
-    join_t = np.where(new, rng.integers(1, max(cal.n, 2), n), -1)
+    # ~10% joined during the window (smaller, they ramp up), by the date the data describes;
+    # the rest earlier, recent years more often (the program keeps recruiting).
+    new = rng.random(n) < 0.10 if cal.observed > 1 else np.zeros(n, dtype=bool)
+    join_t = np.where(new, rng.integers(1, max(cal.observed, 2), n), -1)
     window_start = cal.starts[0]
-    in_quarter = cal.starts[np.clip(join_t, 0, None)] + (
-        rng.random(n) * (cal.starts[np.clip(join_t, 0, None) + 1] - cal.starts[join_t.clip(0)])
-    ).astype(np.int64)
+    joined_from = cal.starts[join_t.clip(0)]
+    joined_until = np.minimum(cal.starts[join_t.clip(0) + 1], cal.as_of + 1)
+    in_quarter = joined_from + (rng.random(n) * (joined_until - joined_from)).astype(np.int64)
     before = window_start - 30 - np.minimum(rng.exponential(4.5 * 365, n), 22 * 365).astype(int)
     joined_on = np.where(new, in_quarter, before)
     size = np.where(new, size * 0.6, size)
@@ -670,6 +723,7 @@ def _priorities(rng: np.random.Generator, cal: _Calendar) -> pl.DataFrame:
 
 
 def _performance(rng: np.random.Generator, m: _Model, cal: _Calendar) -> None:
+    """Plan, expected revenue and targets over every modelled quarter, planned ones included."""
     n, q = m.n, cal.n
     t = np.arange(q)[None, :]
     season = SEASON[cal.fq][None, :]
@@ -685,7 +739,7 @@ def _performance(rng: np.random.Generator, m: _Model, cal: _Calendar) -> None:
     for j in range(1, q):
         wobble[:, j] = 0.5 * wobble[:, j - 1] + rng.normal(0, 0.12 * np.sqrt(1 - 0.5**2), n)
     dipping = rng.random(n) < 0.18
-    d_start = rng.integers(0, q, n)
+    d_start = rng.integers(0, cal.observed, n)  # a dip starts in a quarter with deals
     d_len = rng.integers(2, 4, n)
     in_dip = dipping[:, None] & (t >= d_start[:, None]) & (t < (d_start + d_len)[:, None])
     dip = np.where(in_dip, rng.uniform(0.40, 0.72, n)[:, None], 1.0)
@@ -693,7 +747,8 @@ def _performance(rng: np.random.Generator, m: _Model, cal: _Calendar) -> None:
     m.plan = plan
     m.actual = plan * dip * chronic * np.exp(wobble)
 
-    # Targets: last year's run rate for the same quarter plus an uplift fixed per fiscal year.
+    # Targets: last year's run rate for the same quarter plus an uplift fixed per fiscal year;
+    # the planned quarters of the current fiscal year get theirs the same way.
     years = cal.fy - cal.fy[0]
     uplift = rng.uniform(1.05, 1.20, (n, int(years.max()) + 1))[:, years]
     target = m.base[:, None] * g ** ((t - 4) / 4) * season * ramp * uplift
@@ -705,8 +760,11 @@ def _performance(rng: np.random.Generator, m: _Model, cal: _Calendar) -> None:
     m.target = np.where(has_target, target, np.nan)
 
     # The tier held comes from the last program review: yearly plan revenue two fiscal years
-    # back (chronic missers were reviewed before their slump), with some noise.
-    review = m.base * (1 + m.growth) ** ((q - 8) / 4) * 4 * np.exp(rng.normal(0, 0.15, n))
+    # before the last complete quarter (chronic missers were reviewed before their slump), with
+    # some noise.
+    review = (
+        m.base * (1 + m.growth) ** ((cal.complete - 8) / 4) * 4 * np.exp(rng.normal(0, 0.15, n))
+    )
     held = _tier_of(review)
     bump = rng.random(n)
     held = np.where((bump < 0.03) & (held > 0), held - 1, held)  # strategic promotions
@@ -747,7 +805,8 @@ def _deal_verticals(rng: np.random.Generator, m: _Model, partner: np.ndarray) ->
 
 
 def _close_days(rng: np.random.Generator, cal: _Calendar, t: np.ndarray) -> np.ndarray:
-    """A close date in covered quarter t, bunched towards the end of the quarter."""
+    """A close date in quarter t, bunched towards the end of the quarter (whole quarters: the
+    one in progress is cut at the data's date afterwards)."""
     length = cal.starts[t + 1] - cal.starts[t]
     return cal.starts[t] + np.minimum((length * rng.random(len(t)) ** 0.65), length - 1).astype(
         np.int64
@@ -761,12 +820,18 @@ def _cycle_days(rng: np.random.Generator, amount: np.ndarray) -> np.ndarray:
 
 
 def _deals(rng: np.random.Generator, m: _Model, cal: _Calendar) -> pl.DataFrame:
-    n, q = m.n, cal.n
+    """Won, lost and open deals of the observed quarters, as of the data's date.
+
+    The quarter in progress gets a whole quarter's deals, drawn like any other's; those that
+    would close after the date are then dropped, so early in a quarter little is booked yet.
+    """
+    n, q = m.n, cal.observed
+    actual = m.actual[:, :q]
     mean_deal = ((1 - m.large_share) * m.deal_small + m.large_share * m.deal_large) * np.exp(
         DEAL_SIZE_SIGMA**2 / 2
     )
-    lam = m.actual / mean_deal[:, None]
-    active = m.actual > 0
+    lam = actual / mean_deal[:, None]
+    active = actual > 0
     # At least one deal in an active quarter once a partner expects one or more.
     won_n = np.where(lam < 1, rng.poisson(lam), 1 + rng.poisson(np.maximum(lam - 1, 0)))
     won_n = np.where(active, won_n, 0)
@@ -774,18 +839,18 @@ def _deals(rng: np.random.Generator, m: _Model, cal: _Calendar) -> pl.DataFrame:
     partner, t = cell // q, cell % q
     raw = _deal_amounts(rng, m, partner)
     # Scale each partner-quarter's deals to its revenue, with a little quarter noise.
-    revenue = m.actual * np.exp(rng.normal(0, 0.08, (n, q)))
+    revenue = actual * np.exp(rng.normal(0, 0.08, (n, q)))
     drawn = np.bincount(cell, raw, minlength=n * q)
     factor = np.divide(revenue.ravel(), drawn, out=np.zeros(n * q), where=drawn > 0)
     won_amount = np.round(np.maximum(raw * factor[cell], 100.0), 2)  # no deal below $100
-    m.revenue = np.bincount(cell, won_amount, minlength=n * q).reshape(n, q)
 
     lost_n = np.where(active, rng.poisson(lam * LOST_PER_WON), 0)
     lost_cell = np.repeat(np.arange(n * q), lost_n.ravel())
     lost_partner, lost_t = lost_cell // q, lost_cell % q
     lost_amount = np.round(_deal_amounts(rng, m, lost_partner) * 1.15, 2)
 
-    # Open pipeline: expected close in the last covered quarter (slipping) or the next one.
+    # Open pipeline: expected close in the last observed quarter (the one in progress, or the
+    # last complete one; slipping when already past) or the next one.
     expected = m.base * (1 + m.growth) ** ((q - 1) / 4) / mean_deal
     open_n = rng.poisson(expected * OPEN_PER_QUARTER)
     open_partner = np.repeat(np.arange(n), open_n)
@@ -798,9 +863,9 @@ def _deals(rng: np.random.Generator, m: _Model, cal: _Calendar) -> pl.DataFrame:
     amount = np.concatenate([won_amount, lost_amount, open_amount])
     closed = np.concatenate([_close_days(rng, cal, t), _close_days(rng, cal, lost_t), open_close])
     created = closed - _cycle_days(rng, amount)
-    # Nothing is created after the data was pulled (the window's last day): open deals expected
-    # to close next quarter were created in the last weeks. And deals start once a partner joined.
-    last_day = cal.starts[q] - 1
+    # Nothing is created after the data's date: open deals expected to close later were
+    # created in the last weeks. And deals start once a partner joined.
+    last_day = cal.as_of
     late = created > last_day
     created = np.where(late, last_day - rng.integers(0, 91, len(created)), created)
     created = np.minimum(np.maximum(created, m.joined_on[partner_all]), closed)
@@ -812,6 +877,14 @@ def _deals(rng: np.random.Generator, m: _Model, cal: _Calendar) -> pl.DataFrame:
         ]
     )
     vertical = _deal_verticals(rng, m, partner_all)
+
+    # The quarter in progress: won and lost deals only up to the data's date.
+    booked = closed[: len(partner)] <= last_day
+    m.revenue = np.bincount(cell[booked], won_amount[booked], minlength=n * q).reshape(n, q)
+    keep = np.flatnonzero((status == 2) | (closed <= last_day))
+    if len(keep) < len(status):
+        partner_all, amount, closed = partner_all[keep], amount[keep], closed[keep]
+        created, status, vertical = created[keep], status[keep], vertical.gather(keep)
 
     # Sorted in creation order: deal ids follow it, like a CRM's auto-number (_number_deals).
     order = np.lexsort((partner_all, closed, created))
@@ -856,10 +929,11 @@ def _contacts(rng: np.random.Generator, m: _Model) -> pl.DataFrame:
 
 
 def _investments(rng: np.random.Generator, m: _Model, cal: _Calendar) -> pl.DataFrame:
-    n, q = m.n, cal.n
+    """Investments in the observed quarters (the one in progress included, as committed)."""
+    n, q = m.n, cal.observed
     t = np.arange(q)[None, :]
     live = t >= m.join_t[:, None]
-    plan = m.plan
+    plan = m.plan[:, :q]
     held = m.held_tier[:, None]
 
     # MDF: most tiered partners, a few Registered, and strategic bets on small partners.

@@ -5,7 +5,8 @@ fiscal year 2026 runs from 2025-04-01 to 2026-03-31, and its Q1 is April to June
 
 A *quarter index* is ``fiscal_year * 4 + (quarter - 1)``: consecutive quarters differ by one,
 so "the four quarters ending at q" is ``q - 3 .. q``. The same arithmetic is written in SQL in
-``queries/build/deals.sql``; ``tests/test_fiscal.py`` checks that the two agree.
+``queries/build/05_fiscal_quarter_idx.sql`` and ``06_fiscal_quarter_start.sql``;
+``tests/test_settings.py`` checks that the two agree.
 """
 
 from __future__ import annotations

@@ -90,14 +90,29 @@ class LoadSummary:
     warnings: list[str]
     seconds: float
     default_as_of: str | None
+    data_as_of: dt.date | None = None
+    data_as_of_source: str = ""
+    quarter_states: str = ""  # what the data's date implies, e.g. "2017-Q4 complete; ..."
 
     def report(self) -> str:
         width = max(len(k) for k in self.rows)
         lines = [f"loaded {self.db_path} in {self.seconds:.1f} s"]
         lines += [f"  {k:<{width}}  {v:>12,}" for k, v in self.rows.items()]
+        if self.data_as_of is not None:
+            lines.append(
+                f"  data as of {self.data_as_of.isoformat()} ({self.data_as_of_source}): "
+                f"{self.quarter_states}"
+            )
         lines.append(f"  default as-of quarter: {self.default_as_of or '(none: no targets)'}")
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
+
+
+# Where the data's date came from, in the order they are tried (``resolve_data_as_of``).
+AS_OF_GIVEN = "--data-as-of"
+AS_OF_SETTING = "data_as_of in the settings"
+AS_OF_DEALS = "latest deal date"
+AS_OF_TODAY = "day of the load: the deals have no dates"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,10 +304,20 @@ def _read_csv(table: Table, path: Path, out: _Collector) -> Source | None:
             infer_schema=False,
             row_index_name=ROW,
             raise_if_empty=False,
+            truncate_ragged_lines=False,  # more fields than the header: an error (_short_records)
         )
     except pl.exceptions.PolarsError as e:
         line, value, reason = _locate_csv_error(text, delimiter, len(names))
         out.add(Problem(path.name, line, None, value, reason or f"cannot be read as CSV: {e}"))
+        return None
+    shown, total = _short_records(text, delimiter, len(names), frame)
+    if total:
+        for line, fields, value in shown:
+            reason = f"has {fields} fields but the header names {len(names)}"
+            out.add(Problem(path.name, line, None, value, reason))
+        if total > len(shown):
+            more = f"{total - len(shown):,} more records have fewer fields than the header"
+            out.add(Problem(path.name, None, None, None, more))
         return None
 
     # record r sits on line r + 2 unless a quoted field spans lines: with no quotes (and no bare
@@ -338,6 +363,96 @@ def _record_start_lines(text: str, delimiter: str) -> list[int]:
     return starts
 
 
+# What Polars' strip_chars() strips (Unicode White_Space): Python's str.isspace() also counts
+# the separators \x1c-\x1f. A record whose cells are all made of these is a blank line.
+_WHITE_SPACE = "".join(
+    ch for ch in map(chr, range(0x3001)) if ch.isspace() and ch not in "\x1c\x1d\x1e\x1f"
+)
+
+
+def _is_blank(cells: list[str]) -> bool:
+    return not "".join(cells).strip(_WHITE_SPACE)
+
+
+def _short_records(
+    text: str, delimiter: str, width: int, frame: pl.DataFrame
+) -> tuple[list[tuple[int, int, str]], int]:
+    """Records with fewer fields than the header (``width``) and not blank: (start line, fields,
+    record text) of the first MAX_SHOWN_PER_RULE, and how many there are. ``frame`` is the
+    file as Polars read it, blank records included.
+
+    Polars fills missing fields with nulls, and refuses a record with more fields than the
+    header. So the delimiters in the data lines, less those inside values, add up to
+    (width - 1) per record exactly when no record is short: one count over the text settles the
+    common case. Otherwise (short records, or blank lines) the delimiters are counted per
+    physical line and, where quoted values hold newlines, summed per record, in Polars; if the
+    lines do not add up to Polars' records, Python's csv module reads the file once more."""
+    if frame.height == 0:
+        return [], 0
+    cells = [pl.col(c) for c in frame.columns if c != ROW]
+    quoted = '"' in text  # without quotes no value holds a delimiter or a newline
+
+    def inside(char: str) -> pl.Series:
+        counts = pl.sum_horizontal(c.str.count_matches(char, literal=True) for c in cells)
+        return frame.select(counts.cast(pl.Int64)).to_series()
+
+    values = inside(delimiter) if quoted else pl.zeros(frame.height, pl.Int64, eager=True)
+    separators = text.count(delimiter, text.find("\n") + 1) - values.sum()
+    if separators == (width - 1) * frame.height:
+        return [], 0
+    lines = pl.Series(text.split("\n"), dtype=pl.String)  # lines[0] is the header
+    body = lines.len() - 1 - text.endswith("\n")  # data lines
+    per_line = lines.slice(1, body).str.count_matches(delimiter, literal=True).cast(pl.Int64)
+    if body == frame.height:  # one line per record
+        spans = pl.ones(frame.height, pl.Int64, eager=True)
+    else:
+        spans = inside("\n") + 1 if quoted else None  # physical lines of each record
+        if spans is None or spans.sum() != body:  # e.g. a quoted header name spans lines
+            return _short_records_csv(text, delimiter, width)
+        record = pl.int_range(frame.height, eager=True).repeat_by(spans).explode()
+        per_line = (
+            pl.DataFrame({"record": record, "n": per_line})
+            .group_by("record", maintain_order=True)
+            .agg(pl.col("n").sum())["n"]
+        )
+    short = pl.DataFrame(
+        {
+            "i": pl.int_range(frame.height, eager=True),
+            "fields": per_line - values + 1,
+            "start": spans.cum_sum() - spans + 2,
+            "spans": spans,
+        }
+    ).filter(pl.col("fields") < width)
+    blank = pl.all_horizontal(c.str.strip_chars().fill_null("") == "" for c in cells)
+    short = short.filter(~frame[short["i"]].select(blank).to_series())
+    shown = []
+    first = short.select("fields", "start", "spans").head(MAX_SHOWN_PER_RULE)
+    for fields, start, span in first.rows():
+        record = lines.slice(start - 1, span).str.strip_suffix("\r").str.join("\n").item()
+        shown.append((start, fields, record))
+    return shown, short.height
+
+
+def _short_records_csv(
+    text: str, delimiter: str, width: int
+) -> tuple[list[tuple[int, int, str]], int]:
+    """``_short_records`` read by Python's csv module; the record text is its cells joined."""
+    limit = csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        next(reader, None)
+        shown, total, line = [], 0, reader.line_num + 1
+        for record in reader:
+            if len(record) < width and not _is_blank(record):
+                total += 1
+                if len(shown) < MAX_SHOWN_PER_RULE:
+                    shown.append((line, len(record), delimiter.join(record)))
+            line = reader.line_num + 1
+    finally:
+        csv.field_size_limit(limit)
+    return shown, total
+
+
 def _locate_csv_error(text: str, delimiter: str, width: int) -> tuple[int | None, str | None, str]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     lines = text.split("\n")
@@ -345,7 +460,7 @@ def _locate_csv_error(text: str, delimiter: str, width: int) -> tuple[int | None
     try:
         line = 1
         for record in reader:
-            if len(record) > width:
+            if len(record) > width or (len(record) < width and not _is_blank(record)):
                 return (
                     line,
                     delimiter.join(record)[:80],
@@ -527,26 +642,40 @@ def _parse(col: Column, raw: pl.Series) -> tuple[pl.Series, pl.Series, str]:
 def _validate(src: Source, index: int, batch: pl.DataFrame, out: _Collector) -> pl.DataFrame:
     """Typed batch with every contract column (absent optional ones get their default) plus
     ROW. Bad values are reported in section (1, index of the file, index of the column, 0 for
-    the value's own rule or 1 for an empty required value)."""
-    columns = [batch[ROW]]
+    the value's own rule or 1 for an empty required value). A required column with
+    ``empty_when`` may be empty on the rows whose other column (typed, default applied) holds
+    one of its values, or a bad value (reported already: it cannot tell)."""
+    columns = {ROW: batch[ROW]}
+    bad_in: dict[str, pl.Series] = {}
+    empty_in: list[tuple[int, Column, pl.Series, pl.Series]] = []  # checked once all are typed
     for c, col in enumerate(src.table.columns):
         if col.name not in batch.columns:
             default = col.default
-            columns.append(
-                pl.repeat(default, batch.height, dtype=_dtype(col), eager=True).rename(col.name)
-            )
+            columns[col.name] = pl.repeat(
+                default, batch.height, dtype=_dtype(col), eager=True
+            ).rename(col.name)
             continue
         raw = batch[col.name]
         values, bad, reason = _parse(col, raw)
+        bad_in[col.name] = bad
         out.section = (1, index, c, 0)
         _report(src, out, batch[ROW], raw, bad, reason)
         if col.required:
-            out.section = (1, index, c, 1)
-            _report(src, out, batch[ROW], raw, values.is_null() & ~bad, "required value is empty")
+            empty_in.append((c, col, raw, values.is_null() & ~bad))
         elif col.default is not None:
             values = values.fill_null(col.default)
-        columns.append(values.cast(_dtype(col)))
-    return pl.DataFrame(columns)
+        columns[col.name] = values.cast(_dtype(col))
+    for c, col, raw, empty in empty_in:
+        reason, rule = "required value is empty", col.empty_when
+        if rule is not None:
+            reason = rule.reason
+            allowed = columns[rule.column].is_in(rule.values).fill_null(False)
+            if rule.column in bad_in:
+                allowed = allowed | bad_in[rule.column]
+            empty = empty & ~allowed
+        out.section = (1, index, c, 1)
+        _report(src, out, batch[ROW], raw, empty, reason)
+    return pl.DataFrame(list(columns.values()))
 
 
 def _report(
@@ -622,7 +751,8 @@ def _check_partner_ids(
 
 
 def _check_dates(src: Source, typed: pl.DataFrame, out: _Collector) -> None:
-    """Deals created after they closed (one batch)."""
+    """Deals created after they closed (one batch). Rows without either date are not compared
+    (an open deal may have no closed_on): the comparison is null there and the filter drops it."""
     backwards = typed.filter(pl.col("created_on") > pl.col("closed_on"))
     if backwards.height:
         view = backwards.select(
@@ -814,8 +944,13 @@ def load(
     db_path: str | os.PathLike,
     settings: Settings | None = None,
     progress: Progress | None = None,
+    data_as_of: dt.date | None = None,
+    data_as_of_source: str = AS_OF_GIVEN,
 ) -> LoadSummary:
     """Validate ``source_dir`` and replace ``db_path`` with a freshly built database.
+
+    ``data_as_of`` is the date the data describes (``resolve_data_as_of`` says what happens
+    without it); ``data_as_of_source`` says where it came from, for the summary and ``meta``.
 
     Files are validated and staged a batch at a time into the temporary database beside
     ``db_path`` (under the load lock), so memory does not grow with the number of rows of a
@@ -842,7 +977,10 @@ def load(
             )
             try:
                 staged, warnings = _stage(con, source, say)
-                rows, default_as_of, more = _build(con, staged, settings, source, say)
+                as_of = resolve_data_as_of(con, data_as_of, data_as_of_source, settings)
+                rows, default_as_of, more, states = _build(
+                    con, staged, settings, source, say, as_of
+                )
             finally:
                 con.close()
             for wal in tmp.parent.glob(tmp.name + ".wal"):
@@ -852,7 +990,42 @@ def load(
         finally:
             _remove_temp_files(db_path)
         _fsync_dir(db_path.parent)
-    return LoadSummary(db_path, rows, warnings, time.perf_counter() - start, default_as_of)
+    return LoadSummary(
+        db_path,
+        rows,
+        warnings,
+        time.perf_counter() - start,
+        default_as_of,
+        as_of[0],
+        as_of[1],
+        states,
+    )
+
+
+def resolve_data_as_of(
+    con: duckdb.DuckDBPyConnection,
+    given: dt.date | None,
+    given_source: str,
+    settings: Settings,
+) -> tuple[dt.date, str]:
+    """The date the data describes, and where it came from: ``given`` (the command line), then
+    ``data_as_of`` in the settings, then the latest date in the staged deals (``closed_on`` of won
+    and lost deals, ``created_on`` of any deal), never later than today; with no deal dates at
+    all, today."""
+    if given is not None:
+        return given, given_source
+    if settings.data_as_of is not None:
+        return settings.data_as_of, AS_OF_SETTING
+    latest = _scalar(
+        con,
+        "select max(day) from ("
+        " select closed_on as day from stage_deals where status in ('won', 'lost')"
+        " union all select created_on from stage_deals)",
+    )
+    today = dt.date.today()
+    if latest is None:
+        return today, AS_OF_TODAY
+    return min(latest, today), AS_OF_DEALS
 
 
 def _memory_limit() -> str:
@@ -883,9 +1056,12 @@ def _build(
     settings: Settings,
     source: Path,
     say: Progress,
-) -> tuple[dict[str, int], str | None, list[str]]:
-    """Run queries/build on the staged views, drop the staging, write meta and settings."""
-    params = settings.as_params()
+    as_of: tuple[dt.date, str],
+) -> tuple[dict[str, int], str | None, list[str], str]:
+    """Run queries/build on the staged views, drop the staging, write meta and settings.
+    Returns rows per table, the default as-of quarter, warnings, and the quarter states."""
+    data_as_of, data_as_of_source = as_of
+    params = {**settings.as_params(), "data_as_of": data_as_of}
     for sql_file in sorted(BUILD_DIR.glob("*.sql")):
         t0 = time.perf_counter()
         execute_file(con, sql_file, params)
@@ -901,6 +1077,18 @@ def _build(
             f"{dropped:,} won or lost deals fall before the {kept} quarters kept for "
             "quarterly facts (the last 40 quarters with data)"
         )
+    later = _scalar(con, "select (select count(*) from stage_deals) - (select count(*) from deals)")
+    if later:
+        warnings.append(
+            f"{later:,} deals close or were created after the data's date "
+            f"{data_as_of.isoformat()} and are left out"
+        )
+    beyond = _scalar(con, "select count(*) from targets anti join quarters using (quarter_idx)")
+    if beyond:
+        warnings.append(
+            f"{beyond:,} target rows fall outside the quarters kept (the 40 quarters up to the "
+            "data's date and 8 planned quarters after it) and are left out"
+        )
     _drop_stage(con)
     present = [t.name for t in TABLES if staged[t.name] > 0]
     default_as_of = _scalar(
@@ -915,9 +1103,13 @@ def _build(
             $source as source,
             $default_as_of as default_as_of,
             $latest_closed::date as latest_closed_on,
-            $present::varchar[] as files_present
+            $present::varchar[] as files_present,
+            $data_as_of::date as data_as_of,
+            $data_as_of_source as data_as_of_source
         """,
         params={
+            "data_as_of": data_as_of,
+            "data_as_of_source": data_as_of_source,
             "schema_version": SCHEMA_VERSION,
             "source": str(source.resolve()),
             "default_as_of": default_as_of,
@@ -934,4 +1126,24 @@ def _build(
         for name in [t.name for t in TABLES] + ["partner_quarter"]
     }
     con.sql("checkpoint")
-    return rows, default_as_of, warnings
+    return rows, default_as_of, warnings, _quarter_states(con)
+
+
+def _quarter_states(con: duckdb.DuckDBPyConnection) -> str:
+    """What the data's date implies, in words: the last complete quarter, the quarter in
+    progress (with the share of it elapsed) and the planned quarters."""
+    states = con.sql(
+        "select quarter_state, min(fiscal_quarter), max(fiscal_quarter), count(*),"
+        " max(share_elapsed) from quarters group by quarter_state"
+    ).fetchall()
+    found = {row[0]: row[1:] for row in states}
+    parts = []
+    if "complete" in found:
+        parts.append(f"{found['complete'][1]} complete")
+    if "in_progress" in found:
+        share = found["in_progress"][3]
+        parts.append(f"{found['in_progress'][0]} in progress ({share:.0%} elapsed)")
+    if "planned" in found:
+        first, last, count, _ = found["planned"]
+        parts.append(f"{first} planned" if count == 1 else f"{first} to {last} planned")
+    return "; ".join(parts) or "no quarters"

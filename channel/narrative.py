@@ -12,6 +12,8 @@ import html
 import plotly.graph_objects as go
 import polars as pl
 
+from channel import fiscal
+
 
 def status_sentence(profile: dict, settings: dict) -> str:
     """Why the partner has its status, e.g. "Missed 6 of the last 8 quarters: replacement review,
@@ -21,6 +23,9 @@ def status_sentence(profile: dict, settings: dict) -> str:
     missed8 = profile["missed_last_8"] or 0
     targeted8 = profile.get("targeted_last_8")
     as_of = profile["as_of"]
+    in_progress = profile.get("as_of_state") == "in_progress"
+    if in_progress:  # streaks and statuses come from the complete quarters before it
+        as_of = fiscal.quarter_label(fiscal.parse_quarter(profile["as_of"]) - 1)
     hit_now = profile["is_missed"] is False
     no_target_now = profile["is_missed"] is None
     quarters = "quarter" if streak == 1 else "quarters"
@@ -44,13 +49,21 @@ def status_sentence(profile: dict, settings: dict) -> str:
         )
     if targeted8 == 0:
         return "OK: no quarter in the last 8 had a target, so none was missed."
-    if no_target_now:
+    if in_progress:
+        attainment = profile.get("attainment")
+        head = f"OK: {profile['as_of']} is in progress" + (
+            f", {attainment:.0%} of target to date" if attainment is not None else ""
+        )
+    elif no_target_now:
         head = f"OK: no target in {as_of}"
     elif hit_now:
         head = f"OK: hit target in {as_of}"
     else:
-        head = f"OK: missed {as_of}, the first miss in a row"
-    return f"{head}; {missed8} of the last 8 quarters missed."
+        head = (
+            f"OK: missed {as_of}, {streak} {quarters} in a row "
+            f"(watch from {settings['watch_streak']} in a row)"
+        )
+    return f"{head}; {missed8} of the last 8 complete quarters missed."
 
 
 def people_gaps(contacts: pl.DataFrame) -> list[str]:

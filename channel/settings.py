@@ -9,6 +9,7 @@ every page and export built on one database uses the same thresholds.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import tomllib
 from pathlib import Path
@@ -38,6 +39,9 @@ class Settings:
     at_risk_streak: int = 3
     replace_review_missed: int = 6  # of the last REVIEW_WINDOW quarters
     currency_symbol: str = "$"  # display only
+    # The date the data describes; None: the latest deal date. The loader resolves it
+    # (channel.loader.resolve_data_as_of), binds it as $data_as_of and records it in meta.
+    data_as_of: dt.date | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.fiscal_year_start_month <= 12:
@@ -52,8 +56,9 @@ class Settings:
             raise SettingsError(f"need 1 <= replace_review_missed <= {REVIEW_WINDOW}")
 
     def as_params(self) -> dict[str, float | int]:
-        """The settings as SQL parameters (``$miss_below`` and so on)."""
-        return dataclasses.asdict(self)
+        """The settings as SQL parameters (``$miss_below`` and so on); ``data_as_of`` is left
+        out: the loader resolves the data's date and binds it itself."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "data_as_of"}
 
 
 # TOML layout -> field name. Top-level keys map to themselves; [tier_floors] keys are tier names.
@@ -106,6 +111,9 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
             raise SettingsError(f"{file}: {key}: unknown setting")
     for name, value in values.items():
         kind = fields[name].type
+        if name == "data_as_of":
+            values[name] = _date_setting(file, value)
+            continue
         if kind == "str":
             ok = isinstance(value, str) and len(value) <= 5
         elif kind == "int":
@@ -120,6 +128,18 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         return Settings(**values)
     except SettingsError as e:
         raise SettingsError(f"{file}: {e}") from None
+
+
+def _date_setting(file: Path, value: object) -> dt.date:
+    """``data_as_of``: a TOML date (``2026-11-15``) or the same date in quotes."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise SettingsError(f"{file}: data_as_of = {value!r}: expected a date written YYYY-MM-DD")
 
 
 def db_path() -> Path:

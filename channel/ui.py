@@ -151,6 +151,7 @@ class Filters:
     choices: dict[str, tuple[str, ...]]  # filter -> chosen values (empty = all)
     notices: tuple[str, ...] = ()
     scope: tuple[str, ...] | None = None  # the signed-in viewer's partner managers; None = all
+    as_of_state: str = "complete"  # or "in_progress": the as-of quarter contains the data's date
 
     def params(self) -> dict[str, object]:
         """Bound parameters for every page query: as_of, one list (or None) per filter, and the
@@ -165,6 +166,17 @@ class Filters:
     def scope_param(self) -> list[str] | None:
         """``$scope`` for a query that takes no filters (one partner's page, the search)."""
         return None if self.scope is None else list(self.scope)
+
+    @property
+    def in_progress(self) -> bool:
+        """The as-of quarter is not over: attainment is to date, statuses come from before."""
+        return self.as_of_state == "in_progress"
+
+    @property
+    def as_of_label(self) -> str:
+        """The as-of quarter in words for a column or a card: ``2026-Q4 to date`` when it is
+        in progress."""
+        return f"{self.as_of} to date" if self.in_progress else self.as_of
 
     @property
     def everyone(self) -> str:
@@ -198,19 +210,39 @@ def draw_global_filters(viewer: access.Viewer | None = None) -> Filters:
     viewer = viewer or access.Viewer(access.OPEN)
     options = query("filter_options", scope=viewer.scope)
     quarters = query("as_of_quarters")
-    labels = quarters["fiscal_quarter"].to_list()
+    pickable = quarters.filter(pl.col("is_pickable"))
+    labels = pickable["fiscal_quarter"].to_list()
+    states = dict(zip(labels, pickable["quarter_state"].to_list(), strict=True))
+    planned = set(quarters.filter(~pl.col("is_pickable"))["fiscal_quarter"].to_list())
     default = quarters.filter(pl.col("is_default"))["fiscal_quarter"].to_list()
     default_label = default[0] if default else (labels[0] if labels else "")
+
+    def as_of_text(quarter: str) -> str:  # what the picker shows, and what the URL carries
+        return f"{quarter} (in progress)" if states.get(quarter) == "in_progress" else quarter
 
     notices: list[str] = []
     for key, label in [("as_of", "As-of quarter"), *FILTERS.items()]:
         allowed = (
-            set(labels)
+            {as_of_text(q) for q in labels}  # the URL carries the picker's text
             if key == "as_of"
             else set(options.filter(pl.col("filter") == key)["value"].to_list())
         )
         raw = st.query_params.get_all(key)
         bad = [v for v in raw if v and v not in allowed]
+        if key == "as_of" and any(v in planned for v in bad):
+            notices.append(
+                f"{_safe(next(v for v in bad if v in planned))} has not started yet: it is a "
+                f"planned quarter, so it cannot be the as-of quarter. Showing {default_label}."
+            )
+            bad = [v for v in bad if v not in planned]
+        if key == "as_of" and any(v in states for v in bad):
+            quarter = next(v for v in bad if v in states)
+            notices.append(
+                f"{_safe(quarter)} is in progress: its link reads "
+                f"as\\_of={_safe(as_of_text(quarter))}. Showing {default_label}; pick "
+                f"{_safe(as_of_text(quarter))} in the sidebar."
+            )
+            bad = [v for v in bad if v not in states]
         if bad:
             shown = ", ".join(_safe(v) for v in bad[:3]) + (" …" if len(bad) > 3 else "")
             notices.append(f"Ignored unknown {label.lower()} in the link: {shown}")
@@ -223,8 +255,10 @@ def draw_global_filters(viewer: access.Viewer | None = None) -> Filters:
         index=labels.index(default_label) if default_label in labels else 0,
         key="as_of",
         bind="query-params",
+        format_func=as_of_text,
         help="Every number is computed as of this fiscal quarter; later data never counts. "
-        "Default: the latest quarter with any target.",
+        "Default: the latest complete quarter with any target. A quarter in progress shows "
+        "revenue and attainment to date, with statuses from the complete quarters before it.",
     )
     choices: dict[str, tuple[str, ...]] = {}
     for key, label in FILTERS.items():
@@ -244,6 +278,7 @@ def draw_global_filters(viewer: access.Viewer | None = None) -> Filters:
         choices=choices,
         notices=tuple(notices),
         scope=None if viewer.scope is None else tuple(viewer.scope),
+        as_of_state=states.get(as_of or default_label, "complete"),
     )
     st.session_state[_STATE_KEY] = filters
     return filters
@@ -282,12 +317,24 @@ def page_header(title: str, caption: str | None = None) -> Filters:
         else str(loaded)
     )
     latest = fresh["latest_closed_on"]
+    data_as_of = fresh["data_as_of"]
     as_of_note = " (default)" if filters.is_default_as_of else ""
+    if filters.in_progress:
+        as_of_note += " · in progress"
     st.markdown(
         f"**As of {filters.as_of}**{as_of_note} · {md_escape(filters.describe())}  \n"
-        f":gray[Data loaded {loaded_text} · latest won deal closed "
+        f":gray[Data as of {data_as_of.isoformat()} ({md_escape(fresh['data_as_of_source'])}) · "
+        f"loaded {loaded_text} · latest won deal closed "
         f"{latest.isoformat() if latest else 'never'}]"
     )
+    if filters.in_progress:
+        st.info(
+            f"{filters.as_of} is in progress: the data runs to {data_as_of.isoformat()}. Revenue "
+            "and attainment are **to date**, and pace compares them with the share of the "
+            "quarter elapsed. Nobody has missed this quarter yet: streaks and statuses come from "
+            "the complete quarters before it.",
+            icon=":material/hourglass_top:",
+        )
     for notice in filters.notices:
         st.warning(notice, icon="⚠️")
     return filters
@@ -412,8 +459,15 @@ def partner_columns(filters: Filters) -> dict[str, object]:
             width="small",
         ),
         "attainment": st.column_config.NumberColumn(
-            "Attainment",
-            help=f"Won revenue / target in {filters.as_of}; empty without a target",
+            "Attainment to date" if filters.in_progress else "Attainment",
+            help=f"Won revenue / target in {filters.as_of_label}; empty without a target",
+            format="percent",
+            width="small",
+        ),
+        "pace": st.column_config.NumberColumn(
+            "Pace",
+            help="Attainment to date / share of the quarter elapsed: 100% means on course to "
+            "meet the target if the rest of the quarter goes as it has so far",
             format="percent",
             width="small",
         ),

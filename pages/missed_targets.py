@@ -53,7 +53,9 @@ threshold = f"{miss_below * 100:g}%"
 st.markdown(
     f"**How a quarter counts.** A quarter is *missed* when won revenue is below {threshold} of "
     "its target; reaching it exactly is a hit. A quarter without a target (or with a target of "
-    "0) is skipped: it is neither a hit nor a miss and does not break a streak.  \n"
+    "0) is skipped: it is neither a hit nor a miss and does not break a streak. Only complete "
+    "quarters count: the quarter in progress on the data's date is shown *to date* and is never "
+    "a miss.  \n"
     f"**Statuses** as of {filters.as_of}: *Replacement review* when {review} or more of the last "
     f"8 fiscal quarters were missed; otherwise *At risk* at {at_risk} or more missed quarters in "
     f"a row; otherwise *Watch* at {watch} or more in a row. A partner has one status, the most "
@@ -67,12 +69,15 @@ as_of_rate = rates.filter(pl.col("is_total") & (pl.col("fiscal_quarter") == filt
 now = as_of_rate.row(0, named=True) if as_of_rate.height else None
 cards = st.columns(5)
 status_cards(cards[:3], kpis)
+not_over = "in progress"
 cards[3].metric(
     f"Miss rate {filters.as_of}",
     charts.pct(now["miss_rate"]) if now else "–",
     delta=(
         f"{now['missed_partners']:,} of {now['targeted_partners']:,}"
         if now
+        else not_over
+        if filters.in_progress
         else "no targets this quarter"
     ),
     delta_color="off",
@@ -84,7 +89,7 @@ cards[3].metric(
 cards[4].metric(
     f"Shortfall {filters.as_of}",
     charts.money(now["shortfall"], symbol) if now else "–",
-    delta="misses only",
+    delta=not_over if filters.in_progress else "misses only",
     delta_color="off",
     delta_arrow="off",
     help="Sum of (target - won revenue) over the partners that missed in the as-of quarter. "

@@ -50,18 +50,25 @@ c2.metric(
     help=explain("active_partners", settings, symbol),
     border=True,
 )
-c3.metric(
-    f"Attainment {filters.as_of}",
-    charts.pct(kpis["attainment_asof"]),
-    delta=(
+if filters.in_progress and kpis["target_asof"]:
+    attainment_delta = (
+        f"pace {charts.pct(kpis['pace_asof'], 0)} · {charts.pct(kpis['share_elapsed'], 0)} elapsed"
+    )
+elif kpis["target_asof"]:
+    attainment_delta = (
         f"{charts.money(kpis['revenue_asof'], symbol)} of "
         f"{charts.money(kpis['target_asof'], symbol)} target"
-        if kpis["target_asof"]
-        else "no targets this quarter"
-    ),
+    )
+else:
+    attainment_delta = "no targets this quarter"
+c3.metric(
+    f"Attainment {filters.as_of_label}",
+    charts.pct(kpis["attainment_asof"]),
+    delta=attainment_delta,
     delta_color="off",
     delta_arrow="off",
-    help=explain("attainment_asof", settings, symbol),
+    help=explain("attainment_asof", settings, symbol)
+    + ("  \n" + explain("pace", settings, symbol) if filters.in_progress else ""),
     border=True,
 )
 c4.metric(

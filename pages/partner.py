@@ -97,15 +97,25 @@ st.markdown(
 st.markdown(f"**Status.** {md_escape(status_text)}  \n**Tier.** {md_escape(tier_text)}")
 k1, k2, k3, k4 = st.columns(4)
 revenue_card(k1, profile["revenue_t4q"], profile["revenue_prev4q"])
-k2.metric(
-    f"Attainment {profile['as_of']}",
-    charts.pct(profile["attainment"]),
-    delta=(
+in_progress = profile["as_of_state"] == "in_progress"
+as_of_label = f"{profile['as_of']} to date" if in_progress else profile["as_of"]
+if profile["attainment"] is None:
+    attainment_delta = "no target this quarter"
+elif in_progress:
+    attainment_delta = (
+        f"{charts.money(profile['revenue'], symbol)} of "
+        f"{charts.money(profile['target_amount'], symbol)} · pace {charts.pct(profile['pace'], 0)}"
+    )
+else:
+    attainment_delta = (
         f"{charts.money(profile['revenue'], symbol)} of "
         f"{charts.money(profile['target_amount'], symbol)}"
-        if profile["attainment"] is not None
-        else "no target this quarter"
-    ),
+    )
+k2.metric(
+    f"Attainment {as_of_label}",
+    charts.pct(profile["attainment"]),
+    delta=attainment_delta,
+    help=explain("pace", settings, symbol) if in_progress else None,
     delta_color="off",
     delta_arrow="off",
     border=True,
@@ -163,7 +173,8 @@ with perf_left:
     st.plotly_chart(performance_fig, key="performance")
     st.caption(
         "Green bars hit target, red bars missed it, grey bars had no target (neither hit nor "
-        "missed). The dashes are the target."
+        "missed). The dashes are the target. A hatched bar is the quarter in progress, to date: "
+        "it is not over, so it is neither hit nor missed."
     )
 with perf_right:
     st.plotly_chart(partner_charts.won_deals(quarters), key="deals_per_quarter")
@@ -275,7 +286,7 @@ facts = [
     ("Program tier / earned tier", f"{profile['program_tier'] or '–'} / {profile['earned_tier']}"),
     ("Status", charts.STATUS_LABELS[profile["status"]]),
     ("Revenue, last 4 quarters", charts.money(profile["revenue_t4q"], symbol)),
-    (f"Attainment {profile['as_of']}", charts.pct(profile["attainment"])),
+    (f"Attainment {as_of_label}", charts.pct(profile["attainment"])),
     ("Alignment score", alignment_text),
 ]
 

@@ -81,7 +81,7 @@ if chosen:
         border=True,
     )
     m3.metric(
-        f"Attainment {filters.as_of}",
+        f"Attainment {filters.as_of_label}",
         charts.pct(book["attainment_asof"]),
         delta=f"{versus} {charts.pct(channel['attainment_asof'])}",
         delta_color="off",
@@ -146,6 +146,7 @@ st.dataframe(
         for c in shown.columns
         if c not in ("partner_id", "alignment_gap")
         and not (c == "partner_manager" and len(chosen) == 1)
+        and not (c == "pace" and not filters.in_progress)
     ],
     column_config={
         **partner_columns(filters),
@@ -195,7 +196,7 @@ if len(chosen) != 1:
                 f"Revenue 4Q ({symbol})", format="compact"
             ),
             "attainment": st.column_config.NumberColumn(
-                f"Attainment {filters.as_of}", format="percent"
+                f"Attainment {filters.as_of_label}", format="percent"
             ),
             "flagged": st.column_config.NumberColumn("Not OK", help="Watch, at risk or review"),
             "replace_review": "Replacement review",

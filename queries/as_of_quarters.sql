@@ -1,9 +1,13 @@
--- As-of quarters a user may pick: one row per fiscal quarter of the grid, latest first.
+-- Fiscal quarters of the grid: one row per quarter, latest first, with its state relative to the
+-- data's date (quarters.quarter_state). A user may pick a complete or in-progress quarter as the
+-- as-of quarter (is_pickable); a planned one is refused with a message.
 -- is_default marks the default as-of quarter; has_target says whether any partner has a target.
 select
     q.fiscal_quarter,
     q.fiscal_year,
     q.quarter_idx,
+    q.quarter_state,
+    as_of_idx(q.fiscal_quarter) is not null as is_pickable,
     q.quarter_idx = as_of_idx(null) as is_default,
     exists (select 1 from targets as t where t.quarter_idx = q.quarter_idx) as has_target
 from quarters as q

@@ -1,6 +1,10 @@
 -- Data freshness for the page header: one row.
+--   data_as_of          the date the data describes (quarters are complete, in progress or
+--                       planned relative to it); data_as_of_source says where it came from
 select
     loaded_at,
+    data_as_of,
+    data_as_of_source,
     latest_closed_on,
     default_as_of,
     source,

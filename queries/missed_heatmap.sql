@@ -7,7 +7,10 @@
 --   partners_in_scope     filtered partners in all (so the page can say how many are not shown)
 --   attainment            revenue / target of that quarter (a fraction); null = no target, or a
 --                         target of 0 (neither hit nor missed)
---   is_missed             attainment below the miss_below setting; null without a target
+--   is_missed             attainment below the miss_below setting; null without a target, and
+--                         in a quarter that is not over
+--   quarter_state         'complete', or 'in_progress' for the quarter that contains the data's
+--                         date: its attainment is to date and it is never a miss
 with as_of as materialized (
     -- the as-of quarter index, computed once (the macro inside a join hides it from the scan)
     select as_of_idx($as_of) as quarter_idx
@@ -62,7 +65,9 @@ select
     pq.revenue,
     pq.target_amount,
     pq.attainment,
-    pq.is_missed
+    pq.is_missed,
+    pq.quarter_state,
+    pq.pace
 from ordered as o
 join partner_quarter as pq on pq.partner_id = o.partner_id
 where pq.quarter_idx between (select quarter_idx from as_of) - coalesce($quarters, 12) + 1

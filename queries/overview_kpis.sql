@@ -6,7 +6,11 @@
 --   revenue_prev4q      won revenue in the four quarters before those (null when the data does
 --                       not reach that far back)
 --   revenue_asof, target_asof: the as-of quarter, over partners with a target > 0 in it
---   attainment_asof     revenue_asof / target_asof (a fraction)
+--   attainment_asof     revenue_asof / target_asof (a fraction); to date when the as-of
+--                       quarter is in progress
+--   as_of_state         'complete' or 'in_progress' (quarters.quarter_state)
+--   share_elapsed       the share of an in-progress as-of quarter elapsed (null when complete)
+--   pace_asof           attainment_asof / share_elapsed (null when complete; 1 = on pace)
 --   watch, at_risk, replace_review: partners per status
 -- (The top-20% revenue share is defined once, in tiers_concentration.sql.)
 with as_of as materialized (
@@ -39,7 +43,9 @@ totals as (
         sum(target_amount) filter (where target_amount > 0) as target_asof,
         count(*) filter (where status = 'watch') as watch,
         count(*) filter (where status = 'at_risk') as at_risk,
-        count(*) filter (where status = 'replace_review') as replace_review
+        count(*) filter (where status = 'replace_review') as replace_review,
+        any_value(quarter_state) as as_of_state,
+        any_value(share_elapsed) as share_elapsed
     from scoped
 )
 
@@ -51,6 +57,9 @@ select
     t.revenue_asof,
     t.target_asof,
     t.revenue_asof / t.target_asof as attainment_asof,
+    t.as_of_state,
+    t.share_elapsed,
+    t.revenue_asof / t.target_asof / t.share_elapsed as pace_asof,
     t.watch,
     t.at_risk,
     t.replace_review

@@ -1,6 +1,7 @@
 -- One partner's quarters: one row per fiscal quarter, the $quarters quarters ending at the
 -- as-of quarter. Params: $partner_id, $as_of, $quarters, $scope (the partner managers the viewer may see; null for all).
 --   attainment is null without a target > 0; is_missed is null then (neither hit nor missed)
+--   quarter_state 'complete' or 'in_progress' (attainment to date, never missed; pace)
 --   avg_deal_size = revenue / won_deals (null without won deals)
 select
     fiscal_quarter,
@@ -9,6 +10,8 @@ select
     target_amount,
     attainment,
     is_missed,
+    quarter_state,
+    pace,
     won_deals,
     lost_deals,
     open_deals,

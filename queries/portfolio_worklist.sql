@@ -23,6 +23,7 @@ scored as (
         pq.missed_streak,
         pq.missed_last_8,
         pq.attainment,
+        pq.pace,
         case when pq.is_missed then pq.target_amount - pq.revenue else 0 end as shortfall,
         tier_gap(p.program_tier, pq.earned_tier) as tier_gap,
         1 - pq.alignment_score as alignment_gap,

@@ -31,6 +31,25 @@ def tiny_db_april(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+@pytest.fixture(scope="session")
+def mid_quarter_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The quarter-states dataset (tests/helpers.py) loaded as exported mid-quarter: deals to
+    2026-02-15, the latest deal date, so 2026-Q1 is in progress; targets to 2026-Q1 plus the
+    plan for 2026-Q2..Q4."""
+    import datetime as dt
+
+    from channel.loader import load
+    from channel.settings import Settings
+    from tests.helpers import DEALS_2025, DEALS_2026, PLAN_2026, QUARTERS_2025
+    from tests.helpers import quarter_states_folder as folder
+
+    root = tmp_path_factory.mktemp("mid")
+    source = folder(root / "src", DEALS_2025 + DEALS_2026, QUARTERS_2025 + PLAN_2026)
+    summary = load(source, root / "mid.duckdb", settings=Settings())
+    assert summary.data_as_of == dt.date(2026, 2, 15)
+    return root / "mid.duckdb"
+
+
 @pytest.fixture(autouse=True)
 def _fresh_streamlit_caches():
     """Streamlit caches outlive one AppTest inside a pytest process; start every test clean."""

@@ -342,6 +342,39 @@ def test_partner_names_render_as_text(browser, hostile_db):
         page.close()
 
 
+MID_QUARTER_PAGES = ["", "tiers", "alignment", "missed_targets", "portfolio", "partner?partner=C"]
+
+
+def test_every_page_shows_the_quarter_in_progress(browser, mid_quarter_db):
+    """Data exported mid-quarter (2026-02-15) with the plan ahead: the default is the last
+    complete quarter; picking the quarter in progress labels it "to date" on every page."""
+    from urllib.parse import quote
+
+    in_progress = quote("2026-Q1 (in progress)")
+    with _serve(mid_quarter_db) as url:
+        page = browser.new_page(viewport=VIEWPORT)
+        page.goto(url + "/")
+        _settle(page)
+        assert "Data as of 2026-02-15 (latest deal date)" in page.inner_text("body")
+        assert "As of 2025-Q4" in page.inner_text("body")
+        page.locator(".js-plotly-plot g.trace").first.wait_for(timeout=15_000)
+        page.screenshot(path=str(SHOTS / "mid_quarter_default.png"), full_page=True)
+        for path in MID_QUARTER_PAGES:
+            joiner = "&" if "?" in path else "?"
+            page.goto(f"{url}/{path}{joiner}as_of={in_progress}")
+            _settle(page)
+            body = page.inner_text("body")
+            name = re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_") or "overview"
+            page.screenshot(path=str(SHOTS / f"mid_quarter_{name}.png"), full_page=True)
+            assert page.locator("[data-testid='stException']").count() == 0, path
+            assert "2026-Q1 is in progress" in body, path
+            assert "As of 2026-Q1 · in progress" in body, path
+            assert "as_of=2026-Q1%20%28in%20progress%29" in page.url, path  # the link keeps it
+            if path in ("", "partner?partner=C"):
+                assert "Attainment 2026-Q1 to date" in body, path
+        page.close()
+
+
 def test_two_servers_keep_serving_while_loads_swap_the_file(browser, tmp_path, tiny_db):
     """Two app servers on one database file; loads swap it while both serve pages. No page shows
     an error, and after the last load both show the new data on their next run."""

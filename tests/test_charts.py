@@ -12,6 +12,8 @@ def test_revenue_vs_target_has_bars_line_titles_and_units():
     frame = pl.DataFrame(
         {
             "fiscal_quarter": ["2025-Q1", "2025-Q2"],
+            "quarter_state": ["complete", "complete"],
+            "is_plan": [False, False],
             "revenue": [100.0, 250.0],
             "target": [200.0, None],
             "attainment": [0.5, None],
@@ -27,6 +29,45 @@ def test_revenue_vs_target_has_bars_line_titles_and_units():
     assert fig.layout.xaxis.title.text == "Fiscal quarter"
     assert fig.layout.yaxis.title.text == "Revenue (€)"
     assert fig.layout.yaxis.tickprefix == "€"
+
+
+def test_revenue_vs_target_marks_the_quarter_to_date_and_draws_the_plan_ahead():
+    # as of 2026-Q3 (complete): 2026-Q4 is in progress and 2027-Q1 planned; both are after the
+    # as-of quarter, so they show their targets only, as the plan ahead
+    frame = pl.DataFrame(
+        {
+            "fiscal_quarter": ["2026-Q2", "2026-Q3", "2026-Q4", "2027-Q1"],
+            "quarter_state": ["complete", "complete", "in_progress", "planned"],
+            "is_plan": [False, False, True, True],
+            "revenue": [90.0, 120.0, None, None],
+            "target": [100.0, 100.0, 110.0, 130.0],
+            "attainment": [0.9, 1.2, None, None],
+        }
+    )
+    fig = charts.revenue_vs_target(frame)
+    names = [t.name for t in fig.data]
+    assert names == ["Won revenue", "Target", "Plan ahead (target)"]
+    bars, target, plan = fig.data
+    assert list(bars.x) == ["2026-Q2", "2026-Q3"]
+    assert list(target.x) == ["2026-Q2", "2026-Q3"]
+    # the plan line starts at the last quarter shown, so the two lines join
+    assert list(plan.x) == ["2026-Q3", "2026-Q4", "2027-Q1"]
+    assert list(plan.y) == [100.0, 110.0, 130.0]
+    assert plan.line.dash == "dot" and target.line.dash == "dash"
+    assert list(fig.layout.xaxis.categoryarray) == list(frame["fiscal_quarter"])
+
+    # as of the quarter in progress: its bar is a separate, hatched "to date" trace
+    to_date = frame.with_columns(
+        is_plan=pl.Series([False, False, False, True]),
+        revenue=pl.Series([90.0, 120.0, 15.0, None]),
+        attainment=pl.Series([0.9, 1.2, 15 / 110, None]),
+    )
+    fig = charts.revenue_vs_target(to_date)
+    bars = {t.name: t for t in fig.data if t.type == "bar"}
+    assert list(bars["Won revenue to date"].x) == ["2026-Q4"]
+    assert bars["Won revenue to date"].marker.pattern.shape == "/"
+    assert "Attainment to date" in bars["Won revenue to date"].hovertemplate
+    assert list(bars["Won revenue"].x) == ["2026-Q2", "2026-Q3"]
 
 
 def test_segment_tier_bars_use_one_colour_per_tier_in_tier_order():

@@ -1,6 +1,7 @@
 """The demo generator: contract shape, integrity, determinism and the realism the issue asks for.
 
 Reads the Parquet files with polars only (no loader), at small scale so the file runs in seconds.
+No test depends on the real date: each passes ``end_quarter`` or ``data_as_of``, or pins "today".
 """
 
 from __future__ import annotations
@@ -21,15 +22,31 @@ QUARTERS = 12
 END = "2025-Q4"
 # A fiscal year starting in April: FY2026 Q2 is July-September 2025.
 END_APRIL = "2026-Q2"
+# Data that describes a moment inside a quarter: 2026-Q4 is in progress (the last quarter of
+# its fiscal year); with an April fiscal year, FY2027 Q3 is in progress and Q4 planned; on
+# 2026-05-15, 2026-Q2 is in progress and Q3 and Q4 planned.
+AS_OF = dt.date(2026, 11, 15)
+AS_OF_SPRING = dt.date(2026, 5, 15)
 
 FILES = [t.name for t in TABLES]
 AMOUNTS = {"deals": "amount", "targets": "target_amount", "investments": "amount"}
+WROTE = re.compile(r"^demo: wrote (\w+)\.parquet \(([\d,]+) rows\)$")
 
 
-def _generate(out: Path, **kw) -> dict[str, pl.DataFrame]:
-    rows = demo.generate(out, **kw)
+def _generate(out: Path, expect_as_of: dt.date | None = None, **kw) -> dict[str, pl.DataFrame]:
+    """Generate into ``out`` and read the files back; check the rows reported and the date
+    returned (``expect_as_of``: by default the last day of ``end_quarter``, else
+    ``data_as_of``)."""
+    messages: list[str] = []
+    as_of = demo.generate(out, progress=messages.append, **kw)
     frames = {name: pl.read_parquet(out / f"{name}.parquet") for name in FILES}
-    assert rows == {name: frames[name].height for name in FILES}
+    reported = {m[1]: int(m[2].replace(",", "")) for m in map(WROTE.match, messages) if m}
+    assert reported == {name: frames[name].height for name in FILES}
+    if expect_as_of is None:
+        expect_as_of = kw.get("data_as_of") or fiscal.quarter_end(
+            fiscal.parse_quarter(kw["end_quarter"]), kw.get("fiscal_year_start_month", 1)
+        )
+    assert type(as_of) is dt.date and as_of == expect_as_of
     return frames
 
 
@@ -50,6 +67,25 @@ def data_april(tmp_path_factory) -> dict[str, pl.DataFrame]:
         seed=3,
         fiscal_year_start_month=4,
     )
+
+
+# (data_as_of, fiscal year start month) -> generated frames, once per module
+MOMENTS = [(AS_OF, 1), (AS_OF, 4), (AS_OF_SPRING, 1)]
+MOMENT_PARTNERS = 1000
+
+
+@pytest.fixture(scope="module", params=MOMENTS, ids=lambda p: f"{p[0]}-fy{p[1]:02d}")
+def moment(request, tmp_path_factory) -> tuple[dt.date, int, dict[str, pl.DataFrame]]:
+    as_of, start_month = request.param
+    frames = _generate(
+        tmp_path_factory.mktemp("demo_moment"),
+        partners=MOMENT_PARTNERS,
+        quarters=QUARTERS,
+        data_as_of=as_of,
+        seed=5,
+        fiscal_year_start_month=start_month,
+    )
+    return as_of, start_month, frames
 
 
 def _window(end: str, start_month: int, quarters: int = QUARTERS) -> tuple[dt.date, dt.date]:
@@ -190,13 +226,26 @@ def test_deals_close_inside_the_covered_quarters(request, fixture, end, start_mo
         assert (data["targets"]["fiscal_quarter"] == label).sum() > 0, label
 
 
-def test_default_end_quarter_is_the_last_complete_quarter(tmp_path):
-    frames = _generate(tmp_path, partners=50, quarters=4, fiscal_year_start_month=7)
-    last = fiscal.last_complete_quarter(dt.date.today(), 7)
-    assert set(frames["targets"]["fiscal_quarter"]) <= set(_labels(fiscal.quarter_label(last), 4))
-    won = frames["deals"].filter(pl.col("status") == "won")
-    assert won["closed_on"].max() <= fiscal.quarter_end(last, 7)
-    assert won["closed_on"].min() >= fiscal.quarter_start(last - 3, 7)
+def test_default_is_data_as_of_today(tmp_path, monkeypatch):
+    today = dt.date(2026, 8, 20)  # fiscal years from July: FY2027 Q1 is in progress
+    monkeypatch.setattr(demo, "_today", lambda: today)
+    frames = _generate(
+        tmp_path / "default", today, partners=50, quarters=4, fiscal_year_start_month=7
+    )
+    current = fiscal.quarter_of(today, 7)
+    assert fiscal.quarter_label(current) == "2027-Q1"
+    # four complete quarters, then the one in progress; targets for the whole fiscal year
+    assert set(frames["targets"]["fiscal_quarter"]) == set(_labels("2027-Q4", 8))
+    done = frames["deals"].filter(pl.col("status") != "open")
+    assert done["closed_on"].max() <= today
+    assert done["closed_on"].min() >= fiscal.quarter_start(current - 4, 7)
+    assert frames["deals"]["created_on"].max() <= today
+    # the default depends on today only through the date
+    explicit = _generate(
+        tmp_path / "explicit", partners=50, quarters=4, fiscal_year_start_month=7, data_as_of=today
+    )
+    for name in FILES:
+        assert explicit[name].equals(frames[name]), name
 
 
 def test_same_seed_same_data_other_seed_other_data(data, tmp_path):
@@ -225,6 +274,191 @@ def test_bad_arguments_are_refused(tmp_path):
         demo.generate(tmp_path, fiscal_year_start_month=13)
     with pytest.raises(ValueError):
         demo.generate(tmp_path, end_quarter="2025-Q5")
+    with pytest.raises(ValueError, match="not both"):
+        demo.generate(tmp_path, end_quarter=END, data_as_of=AS_OF)
+    with pytest.raises(TypeError):
+        demo.generate(tmp_path, data_as_of="2026-11-15")
+
+
+# ------------------------------------------------------------------------------------------
+# The moment the data describes: complete, in progress and planned quarters
+
+# The planned quarters (after the one in progress) of each moment, written out.
+PLANNED = {(AS_OF, 1): [], (AS_OF, 4): ["2027-Q4"], (AS_OF_SPRING, 1): ["2026-Q3", "2026-Q4"]}
+
+
+def _span(index: int, start_month: int) -> tuple[dt.date, dt.date]:
+    return fiscal.quarter_start(index, start_month), fiscal.quarter_end(index, start_month)
+
+
+def _in_quarter(frame: pl.DataFrame, index: int, start_month: int, column: str = "closed_on"):
+    return frame.filter(pl.col(column).is_between(*_span(index, start_month)))
+
+
+def test_nothing_happens_after_the_date(moment):
+    as_of, start_month, data = moment
+    deals = data["deals"]
+    done = deals.filter(pl.col("status") != "open")
+    assert done["closed_on"].max() <= as_of
+    assert deals["created_on"].max() <= as_of
+    assert data["partners"]["joined_on"].max() <= as_of
+    # The cut is at the date itself, not at the start of its quarter.
+    won = deals.filter(pl.col("status") == "won")
+    assert won["closed_on"].max() >= as_of - dt.timedelta(days=7)
+    # Open deals were created by the date; most are expected to close after it, in the quarter
+    # in progress or the next one.
+    current = fiscal.quarter_of(as_of, start_month)
+    opened = deals.filter(pl.col("status") == "open")
+    assert opened.height > 0
+    assert opened["closed_on"].min() >= fiscal.quarter_start(current, start_month)
+    assert opened["closed_on"].max() <= fiscal.quarter_end(current + 1, start_month)
+    assert (opened["closed_on"] > as_of).mean() > 0.5
+    # Investments run to the quarter in progress, not into the planned ones.
+    invested = set(data["investments"]["fiscal_quarter"])
+    assert fiscal.quarter_label(current) in invested
+    assert max(invested) == fiscal.quarter_label(current)
+
+
+def test_the_quarter_in_progress_has_its_deals_to_date(moment):
+    as_of, start_month, data = moment
+    current = fiscal.quarter_of(as_of, start_month)
+    won = data["deals"].filter(pl.col("status") == "won")
+    now = _in_quarter(won, current, start_month)
+    before = _in_quarter(won, current - 1, start_month)
+    assert now.height > 0.1 * MOMENT_PARTNERS
+    assert _in_quarter(
+        data["deals"].filter(pl.col("status") == "lost"), current, start_month
+    ).height
+    # Half way through the quarter, and deals bunch towards its end: well under a full
+    # quarter is booked yet.
+    assert 0.1 * before["amount"].sum() < now["amount"].sum() < 0.7 * before["amount"].sum()
+    # --quarters counts complete quarters: QUARTERS of them, each with won deals, before it.
+    first = current - QUARTERS
+    for index in range(first, current):
+        assert _in_quarter(won, index, start_month).height > 0, fiscal.quarter_label(index)
+    assert won["closed_on"].min() >= fiscal.quarter_start(first, start_month)
+
+
+def test_targets_cover_the_whole_fiscal_year(moment):
+    as_of, start_month, data = moment
+    current = fiscal.quarter_of(as_of, start_month)
+    year_end = current // 4 * 4 + 3
+    planned = [fiscal.quarter_label(i) for i in range(current + 1, year_end + 1)]
+    assert planned == PLANNED[(as_of, start_month)]
+    targets = data["targets"]
+    labels = [fiscal.quarter_label(i) for i in range(current - QUARTERS, year_end + 1)]
+    assert sorted(set(targets["fiscal_quarter"])) == labels
+    by_quarter = targets.group_by("fiscal_quarter").agg(
+        total=pl.col("target_amount").sum(), partners=pl.len()
+    )
+    by_quarter = dict(
+        zip(by_quarter["fiscal_quarter"], by_quarter.iter_rows(named=True), strict=True)
+    )
+    for label in [fiscal.quarter_label(current), *planned]:
+        # Nearly every partner has a target, set like the others: last year's same quarter
+        # plus growth.
+        assert by_quarter[label]["partners"] > 0.85 * MOMENT_PARTNERS, label
+        year_before = fiscal.quarter_label(fiscal.parse_quarter(label) - 4)
+        growth = by_quarter[label]["total"] / by_quarter[year_before]["total"]
+        assert 1.1 < growth < 1.6, (label, growth)
+    # No deal closes or is expected in a planned quarter beyond the next one, and none is won
+    # or lost in any planned quarter.
+    done = data["deals"].filter(pl.col("status") != "open")
+    for label in planned:
+        assert _in_quarter(done, fiscal.parse_quarter(label), start_month).height == 0
+
+
+def test_on_a_quarters_last_day_that_quarter_is_complete(tmp_path):
+    as_of = dt.date(2026, 6, 30)  # the last day of 2026-Q2
+    data = _generate(tmp_path / "as_of", partners=300, quarters=4, data_as_of=as_of, seed=2)
+    deals, won = data["deals"], data["deals"].filter(pl.col("status") == "won")
+    done = deals.filter(pl.col("status") != "open")
+    assert done["closed_on"].max() <= as_of
+    assert deals["created_on"].max() <= as_of
+    # 2026-Q2 is the last quarter with deals, and a complete one: about as much won as in Q1.
+    q1, q2 = (
+        _in_quarter(won, fiscal.parse_quarter(q), 1)["amount"].sum() for q in ("2026-Q1", "2026-Q2")
+    )
+    assert 0.8 * q1 < q2 < 1.6 * q1
+    # Four complete quarters end there; targets run on to the end of the fiscal year.
+    assert won["closed_on"].min() >= dt.date(2025, 7, 1)
+    assert sorted(set(data["targets"]["fiscal_quarter"])) == _labels("2026-Q4", 6)
+    assert max(data["investments"]["fiscal_quarter"]) == "2026-Q2"
+    # The same quarter given as end_quarter: the same deal window, targets only up to it.
+    ended = _generate(tmp_path / "end", partners=300, quarters=4, end_quarter="2026-Q2", seed=2)
+    ended_done = ended["deals"].filter(pl.col("status") != "open")
+    assert ended_done["closed_on"].max() <= as_of
+    assert ended_done["closed_on"].min() >= dt.date(2025, 7, 1)
+    assert sorted(set(ended["targets"]["fiscal_quarter"])) == _labels("2026-Q2", 4)
+
+
+def test_end_quarter_returns_its_last_day_and_plans_nothing_ahead(data, data_april):
+    # _generate checked the returned dates (2025-12-31 and 2025-09-30); nothing lies beyond.
+    for frames, end, start_month in ((data, END, 1), (data_april, END_APRIL, 4)):
+        last_day = fiscal.quarter_end(fiscal.parse_quarter(end), start_month)
+        assert max(frames["targets"]["fiscal_quarter"]) == end
+        assert max(frames["investments"]["fiscal_quarter"]) == end
+        assert frames["deals"]["created_on"].max() <= last_day
+        assert frames["partners"]["joined_on"].max() <= last_day
+        done = frames["deals"].filter(pl.col("status") != "open")
+        assert done["closed_on"].max() > last_day - dt.timedelta(days=7)
+
+
+def test_same_date_same_data_other_date_other_data(tmp_path):
+    kw = dict(partners=300, quarters=6, seed=4, fiscal_year_start_month=4)
+    first = _generate(tmp_path / "first", data_as_of=AS_OF, **kw)
+    again = _generate(tmp_path / "again", data_as_of=AS_OF, **kw)
+    for name in FILES:
+        assert again[name].equals(first[name]), name
+    later = AS_OF + dt.timedelta(days=14)
+    other = _generate(tmp_path / "later", data_as_of=later, **kw)
+    assert not other["deals"].equals(first["deals"])
+    assert other["deals"].filter(pl.col("status") == "won")["closed_on"].max() > AS_OF
+    assert first["deals"].filter(pl.col("status") == "won")["closed_on"].max() <= AS_OF
+
+
+def test_cli_demo_refuses_a_bad_data_as_of(tmp_path, capsys):
+    from channel.cli import main
+
+    db = str(tmp_path / "d.duckdb")
+    for bad in ("2026-13-01", "2026-02-30", "15/11/2026", "20261115", "2026-1-5", "today"):
+        assert main(["demo", "--data-as-of", bad, "--db", db]) == 2, bad
+        err = capsys.readouterr().err
+        assert "--data-as-of" in err and "YYYY-MM-DD" in err and "Traceback" not in err, bad
+    both = ["demo", "--data-as-of", "2026-11-15", "--end-quarter", "2026-Q3", "--db", db]
+    assert main(both) == 2
+    assert "not both" in capsys.readouterr().err
+    assert not (tmp_path / "d.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["--data-as-of", "2026-11-15"], AS_OF),
+        (["--end-quarter", "2026-Q2"], dt.date(2026, 6, 30)),
+    ],
+)
+def test_cli_demo_loads_with_the_date_the_data_describes(tmp_path, monkeypatch, flags, expected):
+    import channel.loader
+    from channel.cli import main
+
+    seen: dict = {}
+
+    class Summary:
+        def report(self) -> str:
+            return "loaded"
+
+    def fake_load(source, db, settings=None, progress=None, **kw):
+        deals = pl.read_parquet(Path(source) / "deals.parquet")
+        seen.update(kw, last_closed=deals.filter(pl.col("status") != "open")["closed_on"].max())
+        return Summary()
+
+    monkeypatch.setattr(channel.loader, "load", fake_load)
+    args = ["demo", "--partners", "30", "--quarters", "2", *flags]
+    assert main([*args, "--db", str(tmp_path / "d.duckdb")]) == 0
+    assert seen["data_as_of"] == expected and type(seen["data_as_of"]) is dt.date
+    assert seen["data_as_of_source"] == "demo"
+    assert seen["last_closed"] <= expected
 
 
 # ------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from channel import loader
 from channel.contract import TABLES
 from channel.loader import MAX_SHOWN_PER_RULE, LoadError, Problem, load
 from channel.runner import run
@@ -675,6 +676,84 @@ def test_amount_edge_values_are_valid(tmp_path, db):
     ]
 
 
+# Open deals may leave closed_on empty (its expected close date); won and lost deals may not.
+
+EMPTY_CLOSED_ON = "only an open deal may leave it empty"
+
+
+def _revenue(db: Path) -> list[tuple]:
+    return query(db, "select partner_id, sum(revenue) from partner_quarter group by all order by 1")
+
+
+@pytest.mark.parametrize("status", ["open", "OPEN", " Open "])
+def test_open_deal_without_closed_on_loads(tmp_path, db, baseline_db, status):
+    text = set_cell(BASE["deals"], 5, "closed_on", "")  # D4 (P03)
+    text = set_cell(text, 5, "status", status)
+    text = set_cell(text, 5, "amount", "900000")
+    text = set_cell(text, 5, "created_on", "2025-01-02")  # nothing to compare it with
+    load_ok(tmp_path, db, files(deals=text))
+    assert query(
+        db, "select status, closed_on, quarter_idx, fiscal_quarter from deals where deal_id = 'D4'"
+    ) == [("open", None, None, None)]
+    assert _revenue(db) == _revenue(baseline_db)  # never revenue
+    assert query(
+        db, "select coalesce(sum(revenue), 0) from partner_quarter where partner_id = 'P03'"
+    ) == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("line", "status"),
+    [(2, "won"), (3, "lost"), (3, "LOST"), (4, ""), (4, "  ")],
+    ids=["won", "lost", "LOST", "empty status (won)", "blank status (won)"],
+)
+def test_won_or_lost_deal_without_closed_on_is_refused(tmp_path, db, line, status):
+    text = set_cell(set_cell(BASE["deals"], line, "closed_on", ""), line, "status", status)
+    err, p = expect_problem(
+        tmp_path,
+        db,
+        files(deals=text),
+        file="deals.csv",
+        line=line,
+        column="closed_on",
+        reason=EMPTY_CLOSED_ON,
+    )
+    assert not p.value
+    assert "won or lost deal" in p.reason
+    assert len(err.problems) == 1
+
+
+def test_closed_on_is_required_when_the_status_column_is_absent(tmp_path, db):
+    text = set_cell(BASE["deals"], 5, "closed_on", "")  # D4 is open, but without the column
+    frame = pl.read_csv(io.StringIO(text), infer_schema=False).drop("status")  # ... it is won
+    expect_problem(
+        tmp_path,
+        db,
+        files(deals=frame.write_csv()),
+        file="deals.csv",
+        line=5,
+        column="closed_on",
+        reason=EMPTY_CLOSED_ON,
+    )
+
+
+def test_bad_status_and_empty_closed_on_names_the_status_only(tmp_path, db):
+    text = set_cell(set_cell(BASE["deals"], 3, "closed_on", ""), 3, "status", "pending")
+    err, _ = expect_problem(
+        tmp_path, db, files(deals=text), file="deals.csv", line=3, column="status", value="pending"
+    )
+    assert [(p.line, p.column) for p in err.problems] == [(3, "status")]
+
+
+def test_only_the_won_deal_without_closed_on_is_named(tmp_path, db):
+    """Both kinds in one file: only the won deal is named."""
+    text = set_cell(BASE["deals"], 5, "closed_on", "")  # D4, open: fine
+    text = set_cell(text, 4, "closed_on", " ")  # D3, won: refused
+    err, _ = expect_problem(
+        tmp_path, db, files(deals=text), file="deals.csv", line=4, reason=EMPTY_CLOSED_ON
+    )
+    assert [(p.line, p.column) for p in err.problems] == [(4, "closed_on")]
+
+
 # ---------------------------------------------------------------------------------------------
 # Encodings and CSV shape
 
@@ -739,6 +818,110 @@ def test_bare_cr_line_endings_are_a_clear_error(tmp_path, db):
         file="partners.csv",
         line=1,
         reason="line",
+    )
+
+
+SHORT = BASE["deals"].replace("D2,P01,300.50,2025-05-10,lost,Retail,\n", "D2,P01,300.50\n")
+CUT = BASE["deals"][: BASE["deals"].index("D4,") + len("D4,P03,500,2025-04")]
+SHORT_RECORDS = {
+    # text, line of the short record, its text, fields
+    "file cut in the middle of the last record": (CUT, 5, "D4,P03,500,2025-04", 4),
+    "file cut right after a delimiter": (CUT[:-7], 5, "D4,P03,500,", 4),
+    "short record in the middle": (SHORT, 3, "D2,P01,300.50", 3),
+    "short record after a quoted multi-line field": (
+        SHORT.replace("Finance,2025-01-05", '"Fin\nance, the ""best""\n",2025-01-05'),
+        5,  # D1's vertical spans lines 2 to 4
+        "D2,P01,300.50",
+        3,
+    ),
+    "quoted delimiter in the short record": (
+        SHORT.replace("D2,P01,300.50", 'D2,"P01,x",300.50'),
+        3,
+        'D2,"P01,x",300.50',
+        3,
+    ),
+    "a lone value on a line": (BASE["deals"].replace("\nD3,", "\n  x  \nD3,"), 4, "  x  ", 1),
+}
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["LF", "CRLF"])
+@pytest.mark.parametrize("delimiter", [",", ";"])
+@pytest.mark.parametrize("case", SHORT_RECORDS, ids=list(SHORT_RECORDS))
+def test_record_with_fewer_fields_than_the_header(tmp_path, db, case, delimiter, newline):
+    text, line, record, fields = SHORT_RECORDS[case]
+    text = text.replace(",", delimiter).replace("\n", newline)
+    err, p = expect_problem(
+        tmp_path,
+        db,
+        files(deals=text.encode()),
+        file="deals.csv",
+        line=line,
+        column=None,
+        value=record.replace(",", delimiter),
+        reason=f"has {fields} fields but the header names 7",
+    )
+    assert len(err.problems) == 1
+    assert f"deals.csv, line {line}, value {record.replace(',', delimiter)!r}: has" in err.report()
+
+
+def test_many_short_records_are_counted(tmp_path, db):
+    text = BASE["deals"] + "".join(f"X{i},P01,5\n" for i in range(MAX_SHOWN_PER_RULE + 5))
+    err, _ = expect_problem(tmp_path, db, files(deals=text), file="deals.csv", line=6)
+    assert [p.line for p in err.problems[:-1]] == list(range(6, 6 + MAX_SHOWN_PER_RULE))
+    assert err.problems[-1] == Problem(
+        "deals.csv", None, None, None, "5 more records have fewer fields than the header"
+    )
+    assert err.report().splitlines()[0] == f"load failed: {MAX_SHOWN_PER_RULE + 1} problems"
+
+
+def test_short_record_before_a_long_one_is_named_first(tmp_path, db):
+    text = SHORT.replace("Finance,2025-03-01\n", "Finance,2025-03-01,surplus\n")
+    err, _ = expect_problem(
+        tmp_path, db, files(deals=text), file="deals.csv", line=3, reason="has 3 fields"
+    )
+    assert len(err.problems) == 1
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [",,\n", " \t \n", '""\n', '" ", \n', "\n\n"],
+    ids=["delimiters", "blanks", "empty quotes", "quoted blank", "blank lines"],
+)
+def test_short_blank_records_are_skipped(tmp_path, db, baseline_db, tail):
+    load_ok(tmp_path, db, files(deals=BASE["deals"] + tail + "D5,P03,1,2025-04-01,open,,\n"))
+    assert query(db, "select count(*) from deals") == [(5,)]
+
+
+@pytest.mark.parametrize("case", SHORT_RECORDS, ids=list(SHORT_RECORDS))
+def test_short_records_agree_with_the_csv_module(case):
+    """The Polars passes and the csv-module pass (used when lines and records do not add up)
+    find the same records on the same lines."""
+    text = SHORT_RECORDS[case][0] + "\n,,\n  \nD9,P01\n"
+    names = text.split("\n", 1)[0].split(",")
+    frame = pl.read_csv(
+        text.encode(), new_columns=names, infer_schema=False, row_index_name=loader.ROW
+    )
+    fast = loader._short_records(text, ",", 7, frame)
+    slow = loader._short_records_csv(text, ",", 7)
+    assert [(line, fields) for line, fields, _ in fast[0]] == [
+        (line, fields) for line, fields, _ in slow[0]
+    ]
+    assert fast[1] == slow[1] == 2
+
+
+def test_short_record_in_a_big_file_names_its_line(tmp_path, db):
+    """The one-pass check and the per-line pass both run on more rows than a chunk of Polars."""
+    body = "".join(f"X{i},P01,1,2025-01-01,lost,,\n" for i in range(200_000))
+    lines = (BASE["deals"] + body).split("\n")
+    lines[150_000] = lines[150_000].rsplit(",", 3)[0]
+    expect_problem(
+        tmp_path,
+        db,
+        files(deals="\n".join(lines)),
+        file="deals.csv",
+        line=150_001,
+        value=lines[150_000],
+        reason="has 4 fields but the header names 7",
     )
 
 
@@ -824,6 +1007,39 @@ def test_bad_value_in_parquet_reports_the_row(tmp_path, db, name, column, edit, 
         line_word="row",
     )
     assert f"{name}.parquet, row 3, column {column}" in err.report()
+
+
+def _closed_on_dropped(deal_id: str) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    def edit(frame: pl.DataFrame) -> pl.DataFrame:
+        dropped = pl.when(pl.col("deal_id") != deal_id).then(pl.col("closed_on"))
+        return TYPED["deals"](frame).with_columns(dropped.alias("closed_on"))
+
+    return edit
+
+
+def test_parquet_open_deal_without_closed_on_loads(tmp_path, db):
+    folder = _parquet_folder(tmp_path / "pq", {"deals": _closed_on_dropped("D4")})
+    load_ok(tmp_path, db, source=folder)
+    assert query(db, "select closed_on, quarter_idx from deals where deal_id = 'D4'") == [
+        (None, None)
+    ]
+
+
+def test_parquet_won_deal_without_closed_on_is_refused(tmp_path, db, monkeypatch):
+    monkeypatch.setattr(loader, "BATCH_ROWS", 2)  # D3, the third row, is in the second batch
+    folder = _parquet_folder(tmp_path / "pq", {"deals": _closed_on_dropped("D3")})
+    err, _ = expect_problem(
+        tmp_path,
+        db,
+        {},
+        source=folder,
+        file="deals.parquet",
+        line=3,
+        column="closed_on",
+        reason=EMPTY_CLOSED_ON,
+        line_word="row",
+    )
+    assert len(err.problems) == 1
 
 
 # ---------------------------------------------------------------------------------------------

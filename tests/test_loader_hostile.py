@@ -64,7 +64,19 @@ def _set_raw(table: str, data: bytes) -> Callable[[Docs], None]:
     return edit
 
 
+def _short_row(table: str, row: int, keep: int, before: list | None = None):
+    """Record ``row`` of ``table`` keeps only its first ``keep`` cells (after ``before``)."""
+
+    def edit(docs: Docs) -> None:
+        for c in before or []:
+            corrupt(docs, c)
+        docs[table].rows[row] = docs[table].rows[row][:keep]
+
+    return edit
+
+
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10"
+CUT = len(tiny_docs()["deals"].to_bytes()) - 10  # in the middle of the last record's cells
 AMOUNT_COLUMNS = [
     ("deals", "amount"),
     ("targets", "target_amount"),
@@ -265,6 +277,29 @@ CASES: dict[str, tuple[list | Callable[[Docs], None], Rejected | Loaded]] = {
             'P05,Echo Partners,ENTERPRISE,West,Integrator,Gold,mid"quote,2017-02-20,at_risk a',
             "has a stray double quote",
         ),
+    ),
+    # records with fewer fields than the header
+    "file cut in the middle of the last record": (
+        [C("truncate", "deals", pick=CUT)],
+        Rejected(
+            "deals.csv",
+            77,
+            None,
+            "D1004,P10,100000,2025-10-15,WON,HEALTH",
+            "has 6 fields but the header names 8",
+        ),
+    ),
+    "record missing its last cells": (
+        _short_row("deals", 3, 5),
+        Rejected(
+            "deals.csv", 5, None, "D0104,P01,50000,2024-12-31,won", "has 5 fields but the header"
+        ),
+    ),
+    "short record after a quoted newline: the physical line": (
+        _short_row(
+            "deals", 3, 2, [C("quoted_newline", "deals", "vertical", 1, "Line 1\n\nLine 3")]
+        ),
+        Rejected("deals.csv", 7, None, "D0104,P01", "has 2 fields but the header names 8"),
     ),
     # very long fields
     "100 kB partner name": (

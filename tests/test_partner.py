@@ -59,7 +59,7 @@ def test_partner_without_target_in_the_as_of_quarter(tiny_db, app_on):
     attainment = next(m for m in at.metric if m.label == "Attainment 2025-Q4")
     assert attainment.delta == "no target this quarter"
     text = " ".join(m.value for m in at.markdown).replace("\\", "")
-    assert "OK: no target in 2025-Q4; 0 of the last 8 quarters missed." in text
+    assert "OK: no target in 2025-Q4; 0 of the last 8 complete quarters missed." in text
     assert "Holds Platinum but earns only Silver" in text
 
 
@@ -152,10 +152,42 @@ def profile(**kw):
             "Missed 2 quarters in a row up to 2025-Q4: on watch (watch from 2 in a row, at risk "
             "from 3).",
         ),
-        ({"missed_last_8": 1}, "OK: hit target in 2025-Q4; 1 of the last 8 quarters missed."),
+        (
+            {"missed_last_8": 1},
+            "OK: hit target in 2025-Q4; 1 of the last 8 complete quarters missed.",
+        ),
         (
             {"missed_streak": 1, "missed_last_8": 1, "is_missed": True},
-            "OK: missed 2025-Q4, the first miss in a row; 1 of the last 8 quarters missed.",
+            "OK: missed 2025-Q4, 1 quarter in a row (watch from 2 in a row); 1 of the last 8 "
+            "complete quarters missed.",
+        ),
+        (  # with watch from 3, a second miss in a row is still OK: the sentence counts it
+            {"missed_streak": 2, "missed_last_8": 2, "is_missed": True},
+            "OK: missed 2025-Q4, 2 quarters in a row (watch from 3 in a row); 2 of the last 8 "
+            "complete quarters missed.",
+        ),
+        (  # the quarter in progress: the streak is told up to the complete quarter before it
+            {
+                "as_of": "2026-Q1",
+                "as_of_state": "in_progress",
+                "attainment": 0.3,
+                "missed_streak": 2,
+                "missed_last_8": 2,
+                "status": "watch",
+                "is_missed": None,
+            },
+            "Missed 2 quarters in a row up to 2025-Q4: on watch (watch from 2 in a row, at risk "
+            "from 3).",
+        ),
+        (
+            {
+                "as_of": "2026-Q1",
+                "as_of_state": "in_progress",
+                "attainment": 0.3,
+                "is_missed": None,
+            },
+            "OK: 2026-Q1 is in progress, 30% of target to date; 0 of the last 8 complete quarters "
+            "missed.",
         ),
         (
             {"targeted_last_8": 0, "is_missed": None},
@@ -164,7 +196,8 @@ def profile(**kw):
     ],
 )
 def test_status_sentence(kw, sentence):
-    assert narrative.status_sentence(profile(**kw), SETTINGS) == sentence
+    settings = SETTINGS | {"watch_streak": 3} if "watch from 3" in sentence else SETTINGS
+    assert narrative.status_sentence(profile(**kw), settings) == sentence
 
 
 def contacts_frame(rows):

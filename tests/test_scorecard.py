@@ -23,13 +23,26 @@ COLUMNS = [
     "revenue_t4q",
     "won_deals_t4q",
     "attainment",
+    "as_of_state",
+    "revenue_to_date",
+    "target_share_elapsed",
+    "pace",
     "missed_streak",
     "missed_last_8",
     "alignment_score",
     "status",
 ]
-KPI_COLUMNS = COLUMNS[7:]
-FLOAT_COLUMNS = ["revenue_t4q", "attainment", "alignment_score"]
+# The to-date columns, filled in only when the as-of quarter is in progress (tested below).
+TO_DATE_COLUMNS = ["as_of_state", "revenue_to_date", "target_share_elapsed", "pace"]
+KPI_COLUMNS = [c for c in COLUMNS[7:] if c not in TO_DATE_COLUMNS]
+FLOAT_COLUMNS = [
+    "revenue_t4q",
+    "attainment",
+    "revenue_to_date",
+    "target_share_elapsed",
+    "pace",
+    "alignment_score",
+]
 INT_COLUMNS = ["won_deals_t4q", "missed_streak", "missed_last_8"]
 
 # Descriptive columns, stored canonically (the files spell several of them in other cases).
@@ -138,7 +151,11 @@ def rows_by_id(df) -> dict[str, dict]:
 
 
 def full_row(pid: str, identity: dict, kpis: dict) -> dict:
-    return dict(zip(COLUMNS, (pid, *identity[pid], *kpis[pid]), strict=True))
+    """The whole export row as of a complete quarter (the to-date columns empty)."""
+    row = dict(zip(COLUMNS[:7], (pid, *identity[pid]), strict=True))
+    row |= kpi_row(pid, kpis) | {"as_of_state": "complete"}
+    row |= {c: None for c in TO_DATE_COLUMNS[1:]}
+    return {c: row[c] for c in COLUMNS}
 
 
 def kpi_row(pid: str, kpis: dict) -> dict:
@@ -287,3 +304,20 @@ def test_dataset_dates_fall_in_hand_assigned_quarters(day, start_month, label):
     from channel.fiscal import quarter_label, quarter_of
 
     assert quarter_label(quarter_of(dt.date.fromisoformat(day), start_month)) == label
+
+
+def test_to_date_columns_are_empty_for_a_complete_quarter_and_filled_in_progress(tiny_db):
+    # The tiny data's latest deal date is 2026-01-15 (P03's D0310, 2,000,000 won), so 2025-Q4 is
+    # complete and 2026-Q1 is in progress: 15 of its 90 days have elapsed. No partner has a
+    # 2026-Q1 target, so attainment and pace are empty there; revenue to date is D0310 alone.
+    complete = scorecard(tiny_db)
+    assert set(complete["as_of_state"]) == {"complete"}
+    assert complete.select(TO_DATE_COLUMNS[1:]).null_count().row(0) == (10, 10, 10)
+    to_date = {r["partner_id"]: r for r in scorecard(tiny_db, as_of="2026-Q1").to_dicts()}
+    assert {r["as_of_state"] for r in to_date.values()} == {"in_progress"}
+    assert to_date["P03"]["revenue_to_date"] == 2_000_000.0
+    assert {p: r["revenue_to_date"] for p, r in to_date.items() if p != "P03"} == {
+        p: 0.0 for p in ALL_IDS if p != "P03"
+    }
+    assert to_date["P03"]["target_share_elapsed"] == pytest.approx(15 / 90)
+    assert all(r["pace"] is None and r["attainment"] is None for r in to_date.values())

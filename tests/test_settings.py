@@ -101,7 +101,10 @@ def test_sql_fiscal_quarters_match_python(start_month):
         " from (select unnest($days) as d, generate_subscripts($days, 1) as i)",
         params={"days": days},
     )
-    execute_file(con, BUILD_DIR / "12_deals.sql", {"fiscal_year_start_month": start_month})
+    execute_file(con, BUILD_DIR / "05_fiscal_quarter_idx.sql", {})
+    execute_file(con, BUILD_DIR / "06_fiscal_quarter_start.sql", {})
+    params = {"fiscal_year_start_month": start_month, "data_as_of": max(days)}
+    execute_file(con, BUILD_DIR / "12_deals.sql", params)
     got = dict(con.sql("select closed_on, quarter_idx from deals").fetchall())
     labels = dict(con.sql("select closed_on, fiscal_quarter from deals").fetchall())
     for day in days:
@@ -110,3 +113,9 @@ def test_sql_fiscal_quarters_match_python(start_month):
         assert labels[day] == fiscal.quarter_label(expected)
         assert fiscal.quarter_start(expected, start_month) <= day
         assert day <= fiscal.quarter_end(expected, start_month)
+    # the first day of each quarter, as the quarters grid computes it
+    for index in range(min(got.values()) - 1, max(got.values()) + 2):
+        first = con.sql(
+            "select fiscal_quarter_start($i, $m)", params={"i": index, "m": start_month}
+        ).fetchall()[0][0]
+        assert first == fiscal.quarter_start(index, start_month), (start_month, index)

@@ -93,37 +93,65 @@ def apply_layout(
 
 
 def revenue_vs_target(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
-    """Bars of won revenue and a line of target per fiscal quarter.
+    """Bars of won revenue and a line of target per fiscal quarter, then the plan ahead.
 
-    ``frame``: fiscal_quarter, revenue, target, attainment (one row per quarter, in order).
+    ``frame``: fiscal_quarter, quarter_state, is_plan, revenue, target, attainment (one row per
+    quarter, in order; ``revenue_by_quarter``). A quarter in progress is drawn as a hatched bar
+    named "to date"; quarters after the as-of quarter (``is_plan``) show only their target, as a
+    dotted "Plan ahead" line joined to the target line.
     """
-    quarters = frame["fiscal_quarter"].to_list()
-    attainment = [pct(a) for a in frame["attainment"].to_list()]
-    fig = go.Figure()
-    fig.add_bar(
-        x=quarters,
-        y=frame["revenue"].to_list(),
-        name="Won revenue",
-        marker_color=REVENUE_COLOR,
-        customdata=attainment,
-        hovertemplate=f"%{{x}}<br>Won revenue: {symbol}%{{y:,.0f}}<br>"
-        "Attainment: %{customdata}<extra></extra>",
+    rows = frame.with_columns(
+        pl.col("is_plan").fill_null(False),
+        (pl.col("quarter_state") == "in_progress").fill_null(False).alias("_to_date"),
     )
+    quarters = rows["fiscal_quarter"].to_list()
+    shown = rows.filter(~pl.col("is_plan"))
+    fig = go.Figure()
+    for to_date, name, pattern in ((False, "Won revenue", ""), (True, "Won revenue to date", "/")):
+        bars = shown.filter(pl.col("_to_date") == to_date)
+        if bars.height == 0:
+            continue
+        fig.add_bar(
+            x=bars["fiscal_quarter"].to_list(),
+            y=bars["revenue"].to_list(),
+            name=name,
+            marker={
+                "color": REVENUE_COLOR,
+                "pattern": {"shape": pattern, "fgcolor": "#FFFFFF", "solidity": 0.35},
+            },
+            customdata=[pct(a) for a in bars["attainment"].to_list()],
+            hovertemplate=f"%{{x}}<br>{name}: {symbol}%{{y:,.0f}}<br>"
+            + ("Attainment to date" if to_date else "Attainment")
+            + ": %{customdata}<extra></extra>",
+        )
     fig.add_scatter(
-        x=quarters,
-        y=frame["target"].to_list(),
+        x=shown["fiscal_quarter"].to_list(),
+        y=shown["target"].to_list(),
         name="Target",
         mode="lines+markers",
         line={"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+        marker={"symbol": "diamond", "size": 7},
         hovertemplate=f"%{{x}}<br>Target: {symbol}%{{y:,.0f}}<extra></extra>",
     )
+    plan = rows.filter(pl.col("is_plan"))
+    if plan.height and plan["target"].drop_nulls().len():
+        joined = pl.concat([shown.tail(1), plan]) if shown.height else plan
+        fig.add_scatter(
+            x=joined["fiscal_quarter"].to_list(),
+            y=joined["target"].to_list(),
+            name="Plan ahead (target)",
+            mode="lines+markers",
+            line={"color": TARGET_COLOR, "width": 2, "dash": "dot"},
+            marker={"symbol": "diamond-open", "size": 8},
+            hovertemplate=f"%{{x}}<br>Planned target: {symbol}%{{y:,.0f}}<extra></extra>",
+        )
     apply_layout(
         fig,
         "Won revenue against target, by fiscal quarter",
         "Fiscal quarter",
         f"Revenue ({symbol})",
     )
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=quarters)
     fig.update_yaxes(tickprefix=symbol, tickformat="~s")
     return fig
 

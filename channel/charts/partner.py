@@ -20,14 +20,23 @@ PROGRAM_COLORS = ["#1F4E79", "#48B3A5", "#D9A21B", "#7B6CD9", "#C0392B", "#8E9AA
 def quarter_performance(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
     """Won revenue per quarter coloured hit / missed / no target, with the target as markers.
 
-    ``frame``: fiscal_quarter, revenue, target_amount, attainment, is_missed (partner_quarters).
+    ``frame``: fiscal_quarter, revenue, target_amount, attainment, is_missed, quarter_state
+    (partner_quarters). The quarter in progress is "To date": neither hit nor missed yet.
     """
     quarters = frame["fiscal_quarter"].to_list()
     missed = frame["is_missed"].to_list()
-    outcome = ["No target" if m is None else ("Missed" if m else "Hit") for m in missed]
+    states = frame["quarter_state"].to_list()
+    outcome = [
+        "To date"
+        if s == "in_progress"
+        else "No target"
+        if m is None
+        else ("Missed" if m else "Hit")
+        for m, s in zip(missed, states, strict=True)
+    ]
     colors = {"Hit": STATUS_COLORS["ok"], "Missed": STATUS_COLORS["replace_review"]}
     fig = go.Figure()
-    for label in ("Hit", "Missed", "No target"):
+    for label in ("Hit", "Missed", "To date", "No target"):
         idx = [i for i, o in enumerate(outcome) if o == label]
         if not idx:
             continue
@@ -36,6 +45,7 @@ def quarter_performance(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
             y=[frame["revenue"][i] for i in idx],
             name=f"Won revenue: {label.lower()}",
             marker_color=colors.get(label, NO_TARGET_COLOR),
+            marker_pattern_shape="/" if label == "To date" else "",
             customdata=[pct(frame["attainment"][i]) for i in idx],
             hovertemplate=f"%{{x}}<br>Won revenue: {symbol}%{{y:,.0f}}<br>"
             f"Attainment: %{{customdata}} ({label.lower()})<extra></extra>",

@@ -1,16 +1,24 @@
--- deals: one row per deal, with the fiscal quarter of closed_on.
--- Params: $fiscal_year_start_month (1-12). A fiscal year is named by the calendar year in which
--- it ends; quarter_idx = fiscal_year * 4 + (quarter - 1), the same arithmetic as channel/fiscal.py.
+-- deals: one row per deal known on the data's date, with the fiscal quarter of closed_on.
+-- Params: $fiscal_year_start_month (1-12), $data_as_of (the date the data describes).
+-- A won or lost deal counts from its closed_on; an open deal's closed_on is its expected close
+-- date (it may be empty, or lie in the future) and it never counts as revenue. A deal the data's
+-- date has not reached yet (won or lost after $data_as_of, or created after it) is left out; the
+-- loader counts those in its summary.
 create table deals as
-with fiscal as (
+with known as (
+    select *
+    from stage_deals
+    where case status
+        when 'open' then created_on is null or created_on <= $data_as_of::date
+        else closed_on <= $data_as_of::date
+    end
+),
+
+fiscal as (
     select
         *,
-        year(closed_on)
-            + case when $fiscal_year_start_month > 1
-                and month(closed_on) >= $fiscal_year_start_month then 1 else 0 end
-            as fiscal_year,
-        ((month(closed_on) - $fiscal_year_start_month + 12) % 12) // 3 + 1 as fiscal_q
-    from stage_deals
+        fiscal_quarter_idx(closed_on, $fiscal_year_start_month) as quarter_idx
+    from known
 )
 
 select
@@ -21,8 +29,8 @@ select
     status,
     vertical,
     created_on,
-    fiscal_year * 4 + fiscal_q - 1 as quarter_idx,
-    fiscal_year || '-Q' || fiscal_q as fiscal_quarter,
+    quarter_idx::integer as quarter_idx,
+    (quarter_idx // 4) || '-Q' || (quarter_idx % 4 + 1) as fiscal_quarter,
     date_diff('day', created_on, closed_on) as cycle_days
 from fiscal
 order by quarter_idx, partner_id

@@ -2,6 +2,10 @@
 -- quarter). The quarter doubles as the as-of quarter: the trailing columns look back from it and
 -- never forward, so "the scorecard as of Q" is `where quarter_idx = Q`.
 -- This file is the single definition of the KPIs (README "KPI definitions").
+-- Only complete quarters (quarters.quarter_state) are hit or missed. For a quarter that is in
+-- progress, attainment is to date and pace compares it with the share of the quarter elapsed;
+-- its streak, missed_last_8 and status are those of the complete quarters before it. A planned
+-- quarter keeps its target (the plan) and has no attainment.
 -- Params: $miss_below, $watch_streak, $at_risk_streak, $replace_review_missed,
 --         $tier_floor_platinum, $tier_floor_gold, $tier_floor_silver.
 create table partner_quarter as
@@ -25,6 +29,8 @@ quarterly as (
         q.quarter_idx,
         q.fiscal_quarter,
         q.fiscal_year,
+        q.quarter_state,
+        q.share_elapsed,
         coalesce(d.revenue, 0) as revenue,
         coalesce(d.won_deals, 0) as won_deals,
         coalesce(d.lost_deals, 0) as lost_deals,
@@ -32,8 +38,12 @@ quarterly as (
         coalesce(d.open_amount, 0) as open_amount,
         d.cycle_days_median,
         t.target_amount,
-        -- a quarter with no target, or a zero target, has no attainment: neither hit nor missed
-        case when t.target_amount > 0 then coalesce(d.revenue, 0) / t.target_amount end as attainment
+        -- a quarter with no target, or a zero target, has no attainment: neither hit nor missed;
+        -- nor has a planned quarter, which has not started
+        case
+            when t.target_amount > 0 and q.quarter_state <> 'planned'
+                then coalesce(d.revenue, 0) / t.target_amount
+        end as attainment
     from partners as p
     cross join quarters as q
     left join deal_facts as d on d.partner_id = p.partner_id and d.quarter_idx = q.quarter_idx
@@ -43,7 +53,10 @@ quarterly as (
 flagged as (
     select
         *,
-        attainment < $miss_below as is_missed  -- exactly at target is a hit; null = no target
+        -- exactly at target is a hit; null = no target, or a quarter that is not over
+        case when quarter_state = 'complete' then attainment < $miss_below end as is_missed,
+        -- to date: attainment against the share of the quarter elapsed (1 = on pace)
+        case when quarter_state = 'in_progress' then attainment / share_elapsed end as pace
     from quarterly
 ),
 
@@ -83,12 +96,31 @@ streaks as (
     from trailing_facts
 ),
 
+-- a quarter that is not complete carries the last-8 counts of the last complete quarter, so its
+-- status is the one the complete quarters give (a streak carries by itself: is_missed is null)
+carried as (
+    select
+        * replace (
+            last_value(
+                case when quarter_state = 'complete' then coalesce(missed_last_8, 0) end
+                ignore nulls
+            ) over to_here as missed_last_8,
+            last_value(
+                case when quarter_state = 'complete' then coalesce(targeted_last_8, 0) end
+                ignore nulls
+            ) over to_here as targeted_last_8
+        )
+    from streaks
+    window to_here as (partition by partner_id order by quarter_idx rows unbounded preceding)
+),
+
 final as (
     select
         s.partner_id,
         s.quarter_idx,
         s.fiscal_quarter,
         s.fiscal_year,
+        s.quarter_state,
         -- the quarter itself
         s.revenue,
         s.won_deals::integer as won_deals,
@@ -99,6 +131,8 @@ final as (
         s.target_amount,
         s.attainment,
         s.is_missed,
+        case when s.quarter_state = 'in_progress' then s.share_elapsed end as share_elapsed,
+        s.pace,
         -- trailing, as of this quarter
         s.revenue_t4q,
         s.won_deals_t4q::integer as won_deals_t4q,
@@ -120,7 +154,7 @@ final as (
             when coalesce(s.missed_streak, 0) >= $watch_streak then 'watch'
             else 'ok'
         end as status
-    from streaks as s
+    from carried as s
     left join partner_alignment as a on a.partner_id = s.partner_id and a.quarter_idx = s.quarter_idx
 )
 
