@@ -13,9 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from channel.filters import FILTERS
 from channel.settings import SettingsError, db_path, load_settings
-
-FILTERS = ("segment", "region", "partner_type", "program_tier", "partner_manager")
 
 
 class UsageError(Exception):

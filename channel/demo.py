@@ -12,7 +12,8 @@ quarter is *complete* (ended on or before it), *in progress* (contains it) or *p
 after it). ``quarters`` counts the complete quarters of history; the quarter in progress comes on
 top with its deals to date: won and lost deals closed on or before the date, open deals created
 on or before it (their expected close may lie ahead). Targets cover every quarter of the fiscal
-year containing the date, planned ones included, set the same way as for the others; vendor
+year that holds the quarter after the date's (the rest of this fiscal year; in its last quarter,
+the whole next one), planned ones included, set the same way as for the others; vendor
 priorities cover its fiscal years and investments run to the quarter in progress. On a
 quarter's last day that quarter is complete. With ``end_quarter`` the data instead covers
 complete quarters ending at that quarter, as of its last day, with targets up to it.
@@ -221,8 +222,9 @@ def generate(
 
     The data describes one moment, ``data_as_of`` (by default today): ``quarters`` complete
     fiscal quarters of history, then the quarter containing that date *in progress* (its deals
-    to date) unless the date is the quarter's last day, and targets for every quarter of that
-    fiscal year, including the planned ones after it. With ``end_quarter`` (``"YYYY-Qn"``)
+    to date) unless the date is the quarter's last day, and targets for every quarter of the
+    fiscal year that holds the quarter after it (in a fiscal year's last quarter, the whole next
+    year), including the planned ones. With ``end_quarter`` (``"YYYY-Qn"``)
     instead, the data covers ``quarters`` complete quarters ending at that quarter, as of its
     last day, with targets up to it. The same arguments always give the same files (by default
     they depend on today's date only through the date). ``progress`` is called with a short
@@ -255,7 +257,9 @@ def generate(
         as_of = data_as_of if data_as_of is not None else _today()
         current = fiscal.quarter_of(as_of, start_month)
         last = current if as_of == fiscal.quarter_end(current, start_month) else current - 1
-        plan_until = current // 4 * 4 + 3  # the last quarter of the current fiscal year
+        # targets to the end of the fiscal year of the quarter after the current one: the rest
+        # of this fiscal year, and in its last quarter the whole next one (the plan is set by then)
+        plan_until = (current + 1) // 4 * 4 + 3
     cal = _Calendar.build(last - quarters + 1, last, plan_until, as_of, start_month)
     # Program-wide draws (the manager roster, vendor priorities) use random stream (0,); the
     # partners of chunk k use stream (1, k).
@@ -388,7 +392,7 @@ def _number_deals(
 @dataclass(frozen=True)
 class _Calendar:
     """The quarters the model covers: ``complete`` ones, then (when the data ends inside a
-    quarter) the one in progress, then the planned rest of the fiscal year (targets only).
+    quarter) the one in progress, then the planned quarters ahead (targets only).
     Quarters with deals are the first ``observed``; the model runs over all ``n``."""
 
     labels: list[str]  # "YYYY-Qn" per modelled quarter
@@ -748,7 +752,7 @@ def _performance(rng: np.random.Generator, m: _Model, cal: _Calendar) -> None:
     m.actual = plan * dip * chronic * np.exp(wobble)
 
     # Targets: last year's run rate for the same quarter plus an uplift fixed per fiscal year;
-    # the planned quarters of the current fiscal year get theirs the same way.
+    # the planned quarters ahead get theirs the same way.
     years = cal.fy - cal.fy[0]
     uplift = rng.uniform(1.05, 1.20, (n, int(years.max()) + 1))[:, years]
     target = m.base[:, None] * g ** ((t - 4) / 4) * season * ramp * uplift

@@ -6,7 +6,6 @@ frames to ``channel.charts`` and place the results.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 import re
@@ -18,15 +17,9 @@ import polars as pl
 import streamlit as st
 
 from channel import access
+from channel.filters import FILTERS, Filters
 from channel.runner import database, run
 
-FILTERS = {
-    "segment": "Segment",
-    "region": "Region",
-    "partner_type": "Partner type",
-    "program_tier": "Program tier",
-    "partner_manager": "Partner manager",
-}
 _STATE_KEY = "_channel_filters"
 
 
@@ -142,52 +135,6 @@ def _only_page(title: str, body: Callable[[], None], icon: str = ":material/lock
 
 # ---------------------------------------------------------------------------------------------
 # Global filters
-
-
-@dataclasses.dataclass(frozen=True)
-class Filters:
-    as_of: str
-    is_default_as_of: bool
-    choices: dict[str, tuple[str, ...]]  # filter -> chosen values (empty = all)
-    notices: tuple[str, ...] = ()
-    scope: tuple[str, ...] | None = None  # the signed-in viewer's partner managers; None = all
-    as_of_state: str = "complete"  # or "in_progress": the as-of quarter contains the data's date
-
-    def params(self) -> dict[str, object]:
-        """Bound parameters for every page query: as_of, one list (or None) per filter, and the
-        viewer's scope."""
-        out: dict[str, object] = {"as_of": self.as_of}
-        for key in FILTERS:
-            values = self.choices.get(key, ())
-            out[key] = list(values) if values else None
-        out["scope"] = self.scope_param()
-        return out
-
-    def scope_param(self) -> list[str] | None:
-        """``$scope`` for a query that takes no filters (one partner's page, the search)."""
-        return None if self.scope is None else list(self.scope)
-
-    @property
-    def in_progress(self) -> bool:
-        """The as-of quarter is not over: attainment is to date, statuses come from before."""
-        return self.as_of_state == "in_progress"
-
-    @property
-    def as_of_label(self) -> str:
-        """The as-of quarter in words for a column or a card: ``2026-Q4 to date`` when it is
-        in progress."""
-        return f"{self.as_of} to date" if self.in_progress else self.as_of
-
-    @property
-    def everyone(self) -> str:
-        """What "all partners" means for this viewer, in words."""
-        return "the channel" if self.scope is None else "the partners you can see"
-
-    def describe(self) -> str:
-        parts = [f"{FILTERS[k]}: {', '.join(v)}" for k, v in self.choices.items() if v] or [
-            "all partners"
-        ]
-        return " · ".join(parts)
 
 
 def _safe(value: str, limit: int = 40) -> str:

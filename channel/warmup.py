@@ -15,8 +15,8 @@ def warm_up() -> float:
     try:
         import plotly.graph_objects as go
 
+        from channel.filters import Filters
         from channel.runner import database, run
-        from channel.ui import Filters
 
         # Plotly loads each trace type's validators on first use
         go.Figure([go.Bar(), go.Scatter(), go.Heatmap(), go.Scattergl(), go.Sankey()])

@@ -284,7 +284,14 @@ def test_bad_arguments_are_refused(tmp_path):
 # The moment the data describes: complete, in progress and planned quarters
 
 # The planned quarters (after the one in progress) of each moment, written out.
-PLANNED = {(AS_OF, 1): [], (AS_OF, 4): ["2027-Q4"], (AS_OF_SPRING, 1): ["2026-Q3", "2026-Q4"]}
+# The planned quarters: the rest of the fiscal year that holds the quarter after the date's. On
+# 2026-11-15 with a January year, 2026-Q4 is the last quarter of FY2026, so the plan is all of
+# FY2027; with an April year it is 2027-Q3 (Oct-Dec 2026), so the plan is 2027-Q4.
+PLANNED = {
+    (AS_OF, 1): ["2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4"],
+    (AS_OF, 4): ["2027-Q4"],
+    (AS_OF_SPRING, 1): ["2026-Q3", "2026-Q4"],
+}
 
 
 def _span(index: int, start_month: int) -> tuple[dt.date, dt.date]:
@@ -342,7 +349,7 @@ def test_the_quarter_in_progress_has_its_deals_to_date(moment):
 def test_targets_cover_the_whole_fiscal_year(moment):
     as_of, start_month, data = moment
     current = fiscal.quarter_of(as_of, start_month)
-    year_end = current // 4 * 4 + 3
+    year_end = (current + 1) // 4 * 4 + 3  # the fiscal year of the quarter after the current one
     planned = [fiscal.quarter_label(i) for i in range(current + 1, year_end + 1)]
     assert planned == PLANNED[(as_of, start_month)]
     targets = data["targets"]

@@ -17,17 +17,22 @@ import polars as pl
 from channel.contract import SEGMENTS
 from channel.settings import STATUSES, TIERS
 
-TIER_COLORS = {
-    "Platinum": "#4B3F72",
-    "Gold": "#D9A21B",
-    "Silver": "#8E9AAF",
-    "Registered": "#C9B79C",
+# Every palette below was chosen to stay apart under simulated deuteranopia, protanopia and
+# tritanopia (tests/test_colours.py measures it), and each colour keeps one meaning everywhere.
+# Colour is never the only cue: statuses also have a letter and a marker shape, segments a line
+# dash and a marker shape, and labels inside fills take dark or light ink by contrast.
+TIER_COLORS = {  # dark to light: deep violet, gold, steel blue, sand
+    "Platinum": "#46287A",
+    "Gold": "#C4910A",
+    "Silver": "#6F93C0",
+    "Registered": "#E2D7C0",
 }
-STATUS_COLORS = {
-    "ok": "#2E8B57",
-    "watch": "#E9C46A",
-    "at_risk": "#F08A24",
-    "replace_review": "#C0392B",
+TIER_SYMBOLS = {"Platinum": "diamond", "Gold": "square", "Silver": "circle", "Registered": "cross"}
+STATUS_COLORS = {  # blue for fine, then yellow, amber and wine as it gets worse
+    "ok": "#336AD8",
+    "watch": "#F5C400",
+    "at_risk": "#C26A00",
+    "replace_review": "#8A0F22",
 }
 STATUS_LABELS = {
     "ok": "OK",
@@ -35,18 +40,78 @@ STATUS_LABELS = {
     "at_risk": "At risk",
     "replace_review": "Replacement review",
 }
+STATUS_LETTERS = {"ok": "✓", "watch": "W", "at_risk": "A", "replace_review": "R"}
+STATUS_SYMBOLS = {
+    "ok": "circle",
+    "watch": "diamond",
+    "at_risk": "triangle-up",
+    "replace_review": "square",
+}
 SEGMENT_COLORS = {
-    "SMB": "#4C9BE8",
-    "Midmarket": "#7B6CD9",
-    "Enterprise": "#1F4E79",
-    "Mixed": "#48B3A5",
+    "SMB": "#9DCBF5",
+    "Midmarket": "#4468D6",
+    "Enterprise": "#0B3C7A",
+    "Mixed": "#D9507A",
+}
+SEGMENT_DASHES = {"SMB": "dot", "Midmarket": "dash", "Enterprise": "dashdot", "Mixed": "longdash"}
+SEGMENT_SYMBOLS = {
+    "SMB": "circle",
+    "Midmarket": "square",
+    "Enterprise": "diamond",
+    "Mixed": "triangle-up",
 }
 REVENUE_COLOR = "#1F4E79"
 TARGET_COLOR = "#C0392B"
+REVENUE_TARGET_COLORS = {"revenue": REVENUE_COLOR, "target": TARGET_COLOR}  # drawn together
+
+# Attainment, on every chart of hit and missed: orange to brown below the miss threshold (deeper
+# the further below), light to dark blue from it up. The two sides differ in hue and lightness
+# under each simulated deficiency; the greys are neutral and apart from both sides.
+MISS_DEEP, MISS_NEAR = "#7F3B08", "#D9780D"  # far below target .. just below it
+HIT_NEAR, HIT_DEEP = "#8EC1EE", "#1D4E9E"  # at target .. far above it
+NO_TARGET_COLOR = "#EBEBEB"  # a quarter without a target: neither hit nor miss
+IN_PROGRESS_COLOR = "#939393"  # the quarter not over yet: revenue to date, no verdict
+
+# Neutrals: text, reference lines and outlines, never a category.
+INK_DARK, INK_LIGHT = "#111111", "#FFFFFF"  # text on a fill: whichever contrasts more
+MUTED_TEXT = "#555555"  # notes on a white plot (7.5:1)
+GUIDE_COLOR = "#999999"  # dotted guides such as a diagonal
 FONT = "Inter, Segoe UI, Helvetica, Arial, sans-serif"
 
-assert set(TIER_COLORS) == set(TIERS) and set(STATUS_COLORS) == set(STATUSES)
-assert set(SEGMENT_COLORS) == set(SEGMENTS)
+assert set(TIER_COLORS) == set(TIERS) == set(TIER_SYMBOLS)
+assert set(STATUS_COLORS) == set(STATUSES) == set(STATUS_LETTERS) == set(STATUS_SYMBOLS)
+assert set(SEGMENT_COLORS) == set(SEGMENTS) == set(SEGMENT_DASHES) == set(SEGMENT_SYMBOLS)
+
+
+def relative_luminance(color: str) -> float:
+    """WCAG 2 relative luminance of a ``#RRGGBB`` colour (0 = black, 1 = white)."""
+    channels = [int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio between two ``#RRGGBB`` colours, 1 to 21."""
+    high, low = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def ink_on(fill: str) -> str:
+    """The text colour for a label on ``fill``: dark or light ink, whichever contrasts more."""
+    return max((INK_DARK, INK_LIGHT), key=lambda ink: contrast_ratio(ink, fill))
+
+
+def scale_color(scale: list[list], position: float) -> str:
+    """The colour of a Plotly colour scale (``[[0, "#..."], ..., [1, "#..."]]``) at ``position``
+    (0..1), interpolated in sRGB as Plotly does; used to pick the ink for a heatmap cell."""
+    position = min(max(position, 0.0), 1.0)
+    for (p0, c0), (p1, c1) in zip(scale, scale[1:], strict=False):
+        if position <= p1:
+            t = 0.0 if p1 == p0 else (position - p0) / (p1 - p0)
+            a = [int(c0[i : i + 2], 16) for i in (1, 3, 5)]
+            b = [int(c1[i : i + 2], 16) for i in (1, 3, 5)]
+            return "#" + "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(a, b, strict=True))
+    return scale[-1][1]
 
 
 def money(value: float | None, symbol: str = "$") -> str:

@@ -15,28 +15,45 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from channel.charts import (
+    FONT,
+    GUIDE_COLOR,
+    HIT_DEEP,
+    HIT_NEAR,
+    IN_PROGRESS_COLOR,
+    INK_DARK,
+    MISS_DEEP,
+    MISS_NEAR,
+    MUTED_TEXT,
+    NO_TARGET_COLOR,
     SEGMENT_COLORS,
+    SEGMENT_DASHES,
+    SEGMENT_SYMBOLS,
     STATUS_COLORS,
     STATUS_LABELS,
+    STATUS_LETTERS,
+    STATUS_SYMBOLS,
     apply_layout,
+    ink_on,
     money,
     pct,
+    scale_color,
 )
 from channel.contract import SEGMENTS
 from channel.settings import STATUSES
 
 ALL_SEGMENTS = "All segments"
 ALL_COLOR = "#222222"  # the whole channel, drawn over the segments
-NO_TARGET_COLOR = "#D9D9D9"  # a quarter without a target: neither hit nor miss
-MISS_DEEP, MISS_NEAR = "#B2182B", "#F4A582"  # far below target .. just below it
-HIT_NEAR, HIT_DEEP = "#A6D96A", "#1A7837"  # at target .. far above it
+# one colour, dash and marker per series on the miss-rate chart: the whole channel, then segments
+SERIES_COLORS = {ALL_SEGMENTS: ALL_COLOR, **SEGMENT_COLORS}
+MISSED_MARK = "circle"  # the dot on every missed cell: it prints in black and white
 COLORBAR_PX = 220
 STREAK_CAP = 8  # the queries bucket longer streaks into "8+"
 HORIZONS = (1, 2, 4)
+TO_DATE = "to date"
 
 
 def _segment_color(segment: str) -> str:
-    return ALL_COLOR if segment == ALL_SEGMENTS else SEGMENT_COLORS.get(segment, "#888888")
+    return SERIES_COLORS.get(segment, GUIDE_COLOR)
 
 
 def _segments_in(frame: pl.DataFrame) -> list[str]:
@@ -59,8 +76,9 @@ def _short(text: str, limit: int = 26) -> str:
 def attainment_colorscale(miss_below: float) -> tuple[list[list], float]:
     """A diverging scale with a hard break at ``miss_below``, and the top of the colour range.
 
-    The range is 0 .. 2 x miss_below, so the threshold sits in the middle: reds below it (deeper
-    the further below), greens from it up (exactly at the threshold is a hit, so it is green).
+    The range is 0 .. 2 x miss_below, so the threshold sits in the middle: orange to brown below
+    it (deeper the further below), light to dark blue from it up (exactly at the threshold is a
+    hit, so it is blue).
     """
     z_max = 2 * miss_below if miss_below > 0 else 2.0
     mid = miss_below / z_max
@@ -71,14 +89,27 @@ def attainment_colorscale(miss_below: float) -> tuple[list[list], float]:
     return scale, z_max
 
 
+def _cell_z(attainment: float, is_missed: bool, miss_below: float, z_max: float) -> float:
+    """Where a judged cell sits on the colour scale. The side comes from ``is_missed`` (the
+    query's verdict), the depth from the attainment, so the colour never disagrees with it."""
+    z = min(max(attainment, 0.0), z_max)
+    if is_missed:
+        return min(z, miss_below - z_max * 1e-4)  # strictly on the miss side of the break
+    return max(z, miss_below)
+
+
 def attainment_heatmap(
     frame: pl.DataFrame, miss_below: float = 1.0, symbol: str = "$", not_shown: int = 0
 ) -> go.Figure:
     """Partners (rows, in ``row_order``) x fiscal quarters, coloured by attainment, with a narrow
-    status strip on the left. Quarters without a target stay grey, with "no target" on hover.
+    status strip on the left (a letter in each square). A missed quarter carries a dot, so the
+    chart reads without colour. Quarters without a target stay light grey ("no target"); the
+    quarter in progress is mid grey and says "to date": it is neither a hit nor a miss yet.
 
     ``frame`` (``missed_heatmap``): row_order, partner_id, partner_name, status, missed_streak,
-    missed_last_8, revenue_t4q, fiscal_quarter, quarter_idx, revenue, target_amount, attainment.
+    missed_last_8, revenue_t4q, fiscal_quarter, quarter_idx, revenue, target_amount, attainment,
+    is_missed, quarter_state. Misses are the query's ``is_missed``, never recomputed here; a frame
+    without ``quarter_state`` raises ``polars.exceptions.ColumnNotFoundError``.
     """
     rows = (
         frame.select("row_order", "partner_id", "partner_name", "status", "missed_streak")
@@ -94,52 +125,73 @@ def attainment_heatmap(
         f"{_short(name)} · {pid}"
         for name, pid in rows.select("partner_name", "partner_id").iter_rows()
     ]
+    cell_columns = ("attainment", "revenue", "target_amount", "is_missed", "quarter_state")
     cells = {
         (r["partner_id"], r["fiscal_quarter"]): r
-        for r in frame.select(
-            "partner_id", "fiscal_quarter", "attainment", "revenue", "target_amount"
-        ).iter_rows(named=True)
+        for r in frame.select("partner_id", "fiscal_quarter", *cell_columns).iter_rows(named=True)
     }
     label_of = dict(zip(rows["partner_id"].to_list(), labels, strict=True))
     scale, z_max = attainment_colorscale(miss_below)
-    z, custom = [], []
+    z, custom, no_target, to_date = [], [], [], []
+    missed_at: list[tuple[str, str, float]] = []  # (quarter, row label, z) of each missed cell
+    to_date_at: list[tuple[str, str]] = []
     for pid in rows["partner_id"].to_list():
-        z_row, c_row = [], []
+        z_row, c_row, nt_row, td_row = [], [], [], []
         for q in quarters:
             cell = cells.get((pid, q)) or {}
-            att = cell.get("attainment")
-            z_row.append(None if att is None else min(max(att, 0.0), z_max))
+            att, missed = cell.get("attainment"), cell.get("is_missed")
+            amounts = (
+                f"{money(cell.get('revenue'), symbol)} won of "
+                f"{money(cell.get('target_amount'), symbol)}"
+            )
+            value = nt = td = None
             if att is None:
-                what = "no target (neither hit nor missed)"
-            else:
-                verdict = "missed" if att < miss_below else "hit"
-                what = (
-                    f"{pct(att)} of target ({verdict})<br>"
-                    f"{money(cell.get('revenue'), symbol)} won of "
-                    f"{money(cell.get('target_amount'), symbol)}"
+                what, nt = "no target (neither hit nor missed)", 1.0
+            elif cell.get("quarter_state") == "in_progress":
+                what, td = (
+                    f"{pct(att)} of target {TO_DATE} (quarter in progress: not hit or missed "
+                    f"yet)<br>{amounts} so far",
+                    1.0,
                 )
+                to_date_at.append((q, label_of[pid]))
+            elif missed is None:  # a complete quarter the query did not judge
+                what, nt = "no target (neither hit nor missed)", 1.0
+            else:
+                value = _cell_z(att, missed, miss_below, z_max)
+                what = f"{pct(att)} of target ({'missed' if missed else 'hit'})<br>{amounts}"
+                if missed:
+                    missed_at.append((q, label_of[pid], value))
+            z_row.append(value)
+            nt_row.append(nt)
+            td_row.append(td)
             c_row.append([pid, what])
         z.append(z_row)
+        no_target.append(nt_row)
+        to_date.append(td_row)
         custom.append(c_row)
-    # numpy arrays pass Plotly's validation in one step (nested lists are walked cell by cell)
-    z_cells = np.array(z, dtype=float) if z else np.empty((0, len(quarters)))
-    no_target = np.where(np.isnan(z_cells), 1.0, np.nan)
+
+    def grid(values: list[list]) -> np.ndarray:
+        # numpy arrays pass Plotly's validation in one step (nested lists are walked cell by cell)
+        return np.array(values, dtype=float) if values else np.empty((0, len(quarters)))
 
     fig = make_subplots(
         rows=1, cols=2, shared_yaxes=True, column_widths=[0.035, 0.965], horizontal_spacing=0.005
     )
-    # the status strip: one square per partner, one trace (and legend entry) per status
+    # the status strip: one square per partner, one trace (and legend entry) per status, and the
+    # status letter on each square
+    letters: dict[str, list] = {"x": [], "y": [], "text": [], "color": []}
     for status in reversed(STATUSES):  # most severe first, as the rows are sorted
         strip = rows.filter(pl.col("status") == status)
         if strip.height == 0:
             continue
+        ys = [label_of[pid] for pid in strip["partner_id"].to_list()]
         fig.add_trace(
             go.Scatter(
                 x=["Status"] * strip.height,
-                y=[label_of[pid] for pid in strip["partner_id"].to_list()],
+                y=ys,
                 mode="markers",
-                marker={"symbol": "square", "size": 13, "color": STATUS_COLORS[status]},
-                name=STATUS_LABELS[status],
+                marker={"symbol": "square", "size": 15, "color": STATUS_COLORS[status]},
+                name=f"{STATUS_LETTERS[status]} {STATUS_LABELS[status]}",
                 customdata=[
                     [pid, streak, m8, money(rev, symbol)]
                     for pid, streak, m8, rev in strip.select(
@@ -153,12 +205,30 @@ def attainment_heatmap(
             row=1,
             col=1,
         )
+        letters["x"] += ["Status"] * strip.height
+        letters["y"] += ys
+        letters["text"] += [STATUS_LETTERS[status]] * strip.height
+        letters["color"] += [ink_on(STATUS_COLORS[status])] * strip.height
+    fig.add_trace(
+        go.Scatter(
+            x=letters["x"],
+            y=letters["y"],
+            text=letters["text"],
+            mode="text",
+            textfont={"color": letters["color"], "size": 10, "family": FONT},
+            hoverinfo="skip",
+            showlegend=False,
+            name="Status letters",
+        ),
+        row=1,
+        col=1,
+    )
     ticks = [0, z_max / 4, z_max / 2, 3 * z_max / 4, z_max]
     fig.add_trace(
         go.Heatmap(
             x=quarters,
             y=labels,
-            z=z_cells,
+            z=grid(z),
             zmin=0,
             zmax=z_max,
             colorscale=scale,
@@ -185,20 +255,67 @@ def attainment_heatmap(
         row=1,
         col=2,
     )
-    fig.add_trace(  # quarters without a target: grey, never a colour of the scale
-        go.Heatmap(
-            x=quarters,
-            y=labels,
-            z=no_target,
-            zmin=0,
-            zmax=1,
-            colorscale=[[0, NO_TARGET_COLOR], [1, NO_TARGET_COLOR]],
-            showscale=False,
-            hoverongaps=False,
-            xgap=1,
-            ygap=1,
-            hovertemplate="%{y}<br>%{x}: no target (neither hit nor missed)<extra></extra>",
-            name="No target",
+    for name, values, color in (
+        ("No target", no_target, NO_TARGET_COLOR),  # neither hit nor miss, never on the scale
+        ("In progress", to_date, IN_PROGRESS_COLOR),  # not over: no verdict yet
+    ):
+        fig.add_trace(
+            go.Heatmap(
+                x=quarters,
+                y=labels,
+                z=grid(values),
+                zmin=0,
+                zmax=1,
+                colorscale=[[0, color], [1, color]],
+                showscale=False,
+                customdata=np.array(custom, dtype=object),
+                hoverongaps=False,
+                xgap=1,
+                ygap=1,
+                hovertemplate="%{y}<br>%{x}: %{customdata[1]}<extra></extra>",
+                name=name,
+            ),
+            row=1,
+            col=2,
+        )
+    fig.add_trace(  # "to date" written in every cell of a quarter in progress
+        go.Scatter(
+            x=[q for q, _ in to_date_at],
+            y=[label for _, label in to_date_at],
+            text=[TO_DATE] * len(to_date_at),
+            mode="text",
+            textfont={"color": ink_on(IN_PROGRESS_COLOR), "size": 9, "family": FONT},
+            hoverinfo="skip",
+            showlegend=False,
+            name="To date",
+        ),
+        row=1,
+        col=2,
+    )
+    fig.add_trace(  # a dot on each missed cell, dark or light by the cell's fill
+        go.Scatter(
+            x=[q for q, _, _ in missed_at],
+            y=[label for _, label, _ in missed_at],
+            mode="markers",
+            marker={
+                "symbol": MISSED_MARK,
+                "size": 6,
+                "color": [ink_on(scale_color(scale, v / z_max)) for _, _, v in missed_at],
+            },
+            hoverinfo="skip",
+            showlegend=False,
+            name="Missed",
+        ),
+        row=1,
+        col=2,
+    )
+    fig.add_trace(  # the dot's legend entry (the marks themselves change ink with the fill)
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            marker={"symbol": MISSED_MARK, "size": 8, "color": INK_DARK},
+            name=f"Missed (dot, below {pct(miss_below, 0)} of target)",
         ),
         row=1,
         col=2,
@@ -212,10 +329,19 @@ def attainment_heatmap(
         legend={"title": {"text": ""}},
         margin={"l": 10, "r": 10, "t": 80, "b": 10},
     )
+    in_progress = {q for q, _ in to_date_at}
     fig.update_xaxes(title_text="Fiscal quarter", row=1, col=2)
-    fig.update_xaxes(type="category", showgrid=False, tickangle=-45, row=1, col=2)
+    fig.update_xaxes(
+        type="category",
+        showgrid=False,
+        tickangle=-45,
+        tickvals=quarters,
+        ticktext=[f"{q} ({TO_DATE})" if q in in_progress else q for q in quarters],
+        row=1,
+        col=2,
+    )
     fig.update_xaxes(showticklabels=False, showgrid=False, title_text="", row=1, col=1)
-    fig.add_annotation(  # the key for grey cells, under the colour bar
+    fig.add_annotation(  # the key for the grey cells, under the colour bar
         xref="paper",
         yref="paper",
         x=1.0,
@@ -224,7 +350,8 @@ def attainment_heatmap(
         yanchor="top",
         xshift=8,
         yshift=-COLORBAR_PX - 8,
-        text=f"<span style='color:{NO_TARGET_COLOR}'>■</span> No target",
+        text=f"<span style='color:{NO_TARGET_COLOR}'>■</span> No target<br>"
+        f"<span style='color:{IN_PROGRESS_COLOR}'>■</span> In progress<br>({TO_DATE})",
         showarrow=False,
         align="left",
     )
