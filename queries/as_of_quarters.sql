@@ -9,6 +9,6 @@ select
     q.quarter_state,
     as_of_idx(q.fiscal_quarter) is not null as is_pickable,
     q.quarter_idx = as_of_idx(null) as is_default,
-    exists (select 1 from targets as t where t.quarter_idx = q.quarter_idx) as has_target
+    q.has_target
 from quarters as q
 order by q.quarter_idx desc

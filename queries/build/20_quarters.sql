@@ -9,6 +9,11 @@
 --                   Only complete quarters are ever hit or missed.
 --   share_elapsed   days of the quarter up to and including the data's date / days in the
 --                   quarter: 1 for a complete quarter, 0 for a planned one.
+--   has_target      any partner has a target row for the quarter
+--   is_default_as_of the default as-of quarter (one row): the latest complete quarter that has a
+--                   target; without one, the latest complete quarter; without any complete
+--                   quarter, the quarter in progress. Worked out once here, so that every page
+--                   query finds it in this small table (queries/build/91_as_of_idx.sql).
 create table quarters as
 with current_quarter as (
     select fiscal_quarter_idx($data_as_of::date, $fiscal_year_start_month) as quarter_idx
@@ -37,7 +42,7 @@ grid as (
     from bounds, range(bounds.first_idx, bounds.last_idx + 1) as q(quarter_idx)
 ),
 
-final as (
+states as (
     select
         quarter_idx::integer as quarter_idx,
         (quarter_idx // 4) || '-Q' || (quarter_idx % 4 + 1) as fiscal_quarter,
@@ -56,8 +61,20 @@ final as (
                 then (date_diff('day', quarter_start, $data_as_of::date) + 1)
                 / (date_diff('day', quarter_start, quarter_end) + 1)
             else 0.0
-        end as share_elapsed
+        end as share_elapsed,
+        quarter_idx in (select quarter_idx from targets) as has_target
     from grid
+),
+
+final as (
+    select
+        *,
+        quarter_idx = coalesce(
+            max(quarter_idx) filter (where quarter_state = 'complete' and has_target) over (),
+            max(quarter_idx) filter (where quarter_state = 'complete') over (),
+            max(quarter_idx) filter (where quarter_state = 'in_progress') over ()
+        ) as is_default_as_of
+    from states
 )
 
 select * from final
