@@ -23,7 +23,8 @@ from pathlib import Path
 import polars as pl
 
 from channel.filters import no_filters
-from channel.runner import QUERIES_DIR, load_query, run
+from channel.runner import run
+from channel.sqlfiles import QUERIES_DIR, load_query
 
 # Columns that differ between two loads of the same files: when, and from which folder.
 VOLATILE = ["loaded_at", "source"]
@@ -57,7 +58,12 @@ def digest(frame: pl.DataFrame) -> str:
     schema = ";".join(f"{name}:{dtype}" for name, dtype in frame.schema.items())
     flat = [c for c, t in frame.schema.items() if not t.is_nested()]
     rows = frame.sort(flat, nulls_last=True, maintain_order=True) if flat else frame
-    return hashlib.sha256((schema + "\n" + rows.write_ndjson()).encode()).hexdigest()[:16]
+    # floats inside lists and structs too: reread each JSON line with rounded floats
+    lines = [
+        json.dumps(json.loads(line, parse_float=lambda t: float(f"{float(t):.10g}")))
+        for line in rows.write_ndjson().splitlines()
+    ]
+    return hashlib.sha256("\n".join([schema, *lines]).encode()).hexdigest()[:16]
 
 
 def answers(db: Path, quarters: list[str] | None) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""``make load``: concurrent headless Chromium sessions against one app server (issue 9, section 4).
+"""``make load``: concurrent headless Chromium sessions against one app server.
 
     .venv/bin/python -m bench.load [--db PATH] [--sessions 10] [--seconds 300]
                                    [--max-navigations N] [--port P] [--json OUT] [--seed 7]

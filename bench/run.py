@@ -1,10 +1,10 @@
-"""``make bench``: generate demo databases, time every page, and compare with the targets (issue 8).
+"""``make bench``: generate demo databases, time every page, and compare with the targets.
 
     .venv/bin/python -m bench.run [--scales 2000,100000] [--with-million] [--runs 5]
                                   [--skip-browser] [--profile]
 
-Everything in the table is measured on this run; nothing is hard-coded except the issue's
-targets. See bench/README.md for what each number means and how it is taken.
+Everything in the table is measured on this run; nothing is hard-coded except the
+targets (``TARGETS``). See bench/README.md for what each number means and how it is taken.
 
 The parent process only orchestrates. The measurements run in child processes of this same file
 (``--worker apptest`` per scale, ``--worker profile``), so each scale starts from a clean
@@ -57,7 +57,7 @@ CHROMIUM_ARGS = [
 ]
 APPTEST_TIMEOUT = 600.0  # seconds per AppTest run; a page slower than this is an error
 
-# The issue's targets (issue 8), by scale. None: the issue sets no target there.
+# The performance targets (bench/README.md, Targets), by scale. None: no target there.
 MB = 1_000_000
 GB = 1_000_000_000
 TARGETS: dict[int, dict[str, float]] = {
@@ -483,7 +483,7 @@ def floor_once(db: str, cold: list[dict], changed: list[dict]) -> dict:
     the same connection (the page has its connection open by then too)."""
     import duckdb
 
-    from channel.runner import load_query
+    from channel.sqlfiles import load_query
 
     def replay(con, calls: list[dict]) -> list[float]:
         each = []

@@ -1,17 +1,23 @@
 """What each number means, in words, for the help tooltips next to it.
 
-The numbers themselves are defined once, in ``queries/``; this text explains those definitions
-and names the query. ``tests/test_definitions.py`` checks that every entry names a real query.
+The numbers themselves are defined once, in SQL under ``queries/``; this text explains each
+definition and names the file that holds it (the help ends "Defined in queries/<file>.sql.").
+``tests/test_docs.py`` checks that every named file exists and defines the column (or macro) of
+that name.
 """
 
 from __future__ import annotations
 
+from channel.settings import Settings
+
+DEFAULTS = Settings()
+
 DEFINITIONS: dict[str, tuple[str, str]] = {
-    # key: (text, query that computes it)
+    # column name: (text, the file under queries/ that defines it, without .sql)
     "revenue_t4q": (
         "Sum of won deal amounts closed in the as-of fiscal quarter and the three before it. "
         "Lost and open deals never count. The change compares with the four quarters before.",
-        "overview_kpis",
+        "build/40_partner_quarter",
     ),
     "active_partners": (
         "Partners that pass the filters and closed at least one won deal in the trailing four "
@@ -29,7 +35,7 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
         "elapsed on the data's date. 100% means on course for the target if the rest of the "
         "quarter goes as it has so far; deals often close late in a quarter, so early pace "
         "runs low.",
-        "overview_kpis",
+        "build/40_partner_quarter",
     ),
     "quarter_state": (
         "Relative to the data's date, a fiscal quarter is complete (it ended on or before that "
@@ -44,7 +50,7 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
         "A quarter is missed when attainment is below {miss_below_pct}; quarters without a "
         "target are skipped, and only complete quarters count: a quarter in progress is never "
         "missed.",
-        "overview_kpis",
+        "build/40_partner_quarter",
     ),
     "top20_share": (
         "Share of trailing-four-quarter revenue held by the top 20% of partners (ranked by "
@@ -54,7 +60,7 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
     "earned_tier": (
         "The tier a partner's trailing-four-quarter won revenue earns: Platinum from "
         "{platinum}, Gold from {gold}, Silver from {silver}, otherwise Registered.",
-        "scorecard",
+        "build/07_earned_tier",
     ),
 }
 
@@ -62,14 +68,14 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
 def explain(key: str, settings: dict | None = None, symbol: str = "$") -> str:
     """The definition text for ``key`` with the database's settings filled in."""
     text, query = DEFINITIONS[key]
-    s = settings or {}
+    s = DEFAULTS.as_params() | (settings or {})  # the defaults are written once, in Settings
     values = {
-        "replace_review_missed": s.get("replace_review_missed", 6),
-        "at_risk_streak": s.get("at_risk_streak", 3),
-        "watch_streak": s.get("watch_streak", 2),
-        "miss_below_pct": f"{s.get('miss_below', 1.0) * 100:g}% of target",
-        "platinum": f"{symbol}{s.get('tier_floor_platinum', 5e6):,.0f}",
-        "gold": f"{symbol}{s.get('tier_floor_gold', 1e6):,.0f}",
-        "silver": f"{symbol}{s.get('tier_floor_silver', 2.5e5):,.0f}",
+        "replace_review_missed": s["replace_review_missed"],
+        "at_risk_streak": s["at_risk_streak"],
+        "watch_streak": s["watch_streak"],
+        "miss_below_pct": f"{s['miss_below'] * 100:g}% of target",
+        "platinum": f"{symbol}{s['tier_floor_platinum']:,.0f}",
+        "gold": f"{symbol}{s['tier_floor_gold']:,.0f}",
+        "silver": f"{symbol}{s['tier_floor_silver']:,.0f}",
     }
     return text.format(**values) + f"  \nDefined in queries/{query}.sql."

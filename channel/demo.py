@@ -1,4 +1,4 @@
-"""Realistic, deterministic demo data written in the import contract (issue 2, section 6).
+"""Realistic, deterministic demo data written in the import contract.
 
 ``generate(out_dir, ...)`` writes the seven contract files as Parquet and returns the date they
 describe. Partners are generated in chunks (``CHUNK_PARTNERS`` at a time, each chunk with its own

@@ -1,7 +1,7 @@
 """The global filters, with no Streamlit in them: the one list of filter names and labels, and
 the ``Filters`` a page, the command line, the warm-up and the tests bind to every page query.
 
-The sidebar that draws them is ``channel.ui.draw_global_filters``.
+The sidebar that draws them is ``channel.ui.sidebar.draw_global_filters``.
 """
 
 from __future__ import annotations

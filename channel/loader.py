@@ -29,8 +29,8 @@ import polars as pl
 
 from channel import SCHEMA_VERSION
 from channel.contract import EXTENSIONS, MAX_AMOUNT, TABLES, Column, Table
-from channel.runner import BUILD_DIR, execute_file
 from channel.settings import Settings
+from channel.sqlfiles import BUILD_DIR, execute_file
 
 Progress = Callable[[str], None]
 ROW = "_row"  # 0-based record index added to every frame while validating

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from channel.runner import BUILD_DIR, execute_file
+from channel.sqlfiles import BUILD_DIR, execute_file
 
 IDENTITY_FILE = "meta.parquet"
 _NOT_PARTITIONED = {"quarters"}  # small, and read whole by every page

@@ -13,64 +13,24 @@ new file. DuckDB caches instances by path, so the old connection must be closed 
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from channel import SCHEMA_VERSION
+from channel.parquet_store import IDENTITY_FILE, open_folder
 from channel.settings import db_path as default_db_path
+from channel.sqlfiles import QueryParamError, load_query
 
-QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
-BUILD_DIR = QUERIES_DIR / "build"
-
-_PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_STRIP_RE = re.compile(r"--[^\n]*|'(?:[^']|'')*'", re.S)
-_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+__all__ = ["Database", "DatabaseError", "QueryParamError", "database", "run"]
 
 
 class DatabaseError(RuntimeError):
     """The database is missing, unreadable, or from another version. The message says what to do."""
-
-
-class QueryParamError(TypeError):
-    pass
-
-
-def sql_params(sql: str) -> set[str]:
-    """The ``$names`` a SQL text uses, ignoring comments and string literals."""
-    return set(_PARAM_RE.findall(_STRIP_RE.sub(" ", sql)))
-
-
-@lru_cache(maxsize=256)
-def _read_sql(path: Path, mtime_ns: int) -> tuple[str, frozenset[str]]:
-    sql = path.read_text(encoding="utf-8")
-    return sql, frozenset(sql_params(sql))
-
-
-def load_query(name: str) -> tuple[str, frozenset[str]]:
-    """SQL text and parameter names of ``queries/<name>.sql``."""
-    if not _NAME_RE.match(name):
-        raise QueryParamError(f"bad query name {name!r}")
-    path = QUERIES_DIR / f"{name}.sql"
-    if not path.is_file():
-        raise QueryParamError(f"no query named {name!r} (looked for {path})")
-    return _read_sql(path, path.stat().st_mtime_ns)
-
-
-def execute_file(con: duckdb.DuckDBPyConnection, path: Path, params: dict) -> None:
-    """Run one build statement, binding only the settings that it uses."""
-    sql = path.read_text(encoding="utf-8")
-    used = sql_params(sql)
-    missing = used - params.keys()
-    if missing:
-        raise QueryParamError(f"{path.name}: no value for {', '.join(sorted(missing))}")
-    con.sql(sql, params={k: params[k] for k in used} or None)
 
 
 class Database:
@@ -84,9 +44,9 @@ class Database:
         self._busy = 0
 
     def identity(self) -> tuple[int, int]:
-        """(inode, mtime_ns) of the file now (of a Parquet folder: of its meta.parquet, which
+        """(inode, mtime_ns) of the file now (of a Parquet folder: of its IDENTITY_FILE, which
         every export rewrites); raises DatabaseError when it is missing."""
-        target = self.path / "meta.parquet" if self.path.is_dir() else self.path
+        target = self.path / IDENTITY_FILE if self.path.is_dir() else self.path
         try:
             st = os.stat(target)
         except FileNotFoundError:
@@ -99,8 +59,6 @@ class Database:
     def _open(self) -> duckdb.DuckDBPyConnection:
         try:
             if self.path.is_dir():  # a folder written by `python -m channel export-parquet`
-                from channel.parquet_store import open_folder
-
                 con = open_folder(self.path)
             else:
                 con = duckdb.connect(str(self.path), read_only=True)

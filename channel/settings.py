@@ -39,6 +39,8 @@ class Settings:
     at_risk_streak: int = 3
     replace_review_missed: int = 6  # of the last REVIEW_WINDOW quarters
     currency_symbol: str = "$"  # display only
+    # Vertical alignment verdicts: a share gap of at least this many percentage points (0-100)
+    alignment_gap_pts: float = 5.0
     # The date the data describes; None: the latest deal date. The loader resolves it
     # (channel.loader.resolve_data_as_of), binds it as $data_as_of and records it in meta.
     data_as_of: dt.date | None = None
@@ -54,6 +56,8 @@ class Settings:
             raise SettingsError("need 1 <= watch_streak <= at_risk_streak")
         if not 1 <= self.replace_review_missed <= REVIEW_WINDOW:
             raise SettingsError(f"need 1 <= replace_review_missed <= {REVIEW_WINDOW}")
+        if not 0 < self.alignment_gap_pts <= 100:
+            raise SettingsError("alignment_gap_pts must be above 0 and at most 100 (points)")
 
     def as_params(self) -> dict[str, float | int]:
         """The settings as SQL parameters (``$miss_below`` and so on); ``data_as_of`` is left

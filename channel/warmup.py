@@ -15,13 +15,13 @@ def warm_up() -> float:
     try:
         import plotly.graph_objects as go
 
-        from channel.filters import Filters
+        from channel.filters import no_filters
         from channel.runner import database, run
 
         # Plotly loads each trace type's validators on first use
         go.Figure([go.Bar(), go.Scatter(), go.Heatmap(), go.Scattergl(), go.Sankey()])
         database().identity()
-        everyone = Filters(as_of=None, is_default_as_of=True, choices={}).params()
+        everyone = {"as_of": None, **no_filters()}
         run("overview_kpis", **everyone)
         run("attention_list", limit=25, **everyone)
     except Exception as e:  # the pages report database problems to the user

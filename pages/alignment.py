@@ -8,43 +8,36 @@ partner_quarter (queries/build/34_partner_alignment_by_year.sql).
 import polars as pl
 import streamlit as st
 
-from channel import charts
-from channel.charts import alignment as al
-from channel.ui import (
-    currency,
-    download_csv,
-    go_to_partner,
-    page_header,
-    partner_link_column,
-    partners_match,
-    query,
-    selected_partner,
-    with_partner_links,
-)
+from channel import charts, ui
+from channel.charts import alignment as alignment_charts
 
 SAY_DO_CHART_ROWS = 10
 SAY_DO_ROW_CHOICES = (25, 100, 500)
 ENABLE_ROWS = 50
 UNKNOWN_NAMED = 10
+UNSIZED = {  # the registry's partner columns, sized by Streamlit in this page's tables
+    "partner_link": "Partner ID",
+    **{
+        name: {"width": None} for name in ("partner_name", "segment", "program_tier", "earned_tier")
+    },
+}
 
-filters = page_header(
+page = ui.open_page(
     "Vertical alignment",
     "Where the partners' vertical focus and won deals line up with the vendor's priority "
     "verticals for the as-of fiscal year, and where they do not.",
 )
-if not partners_match(filters):
-    st.stop()
-
-params = filters.params()
-symbol = currency()
-colors = al.vertical_colors(query("alignment_verticals")["vertical"].to_list())
-summary = query("alignment_summary", **params).row(0, named=True)
-coverage = query("alignment_coverage", **params)
+filters, params, symbol, settings = page.filters, page.params, page.symbol, page.settings
+colors = alignment_charts.vertical_colors(ui.query("alignment_verticals")["vertical"].to_list())
+summary = ui.query("alignment_summary", **params).row(0, named=True)
+coverage = ui.query("alignment_coverage", **params)
 fy = summary["fiscal_year"]
 prior_fy = summary["prior_fiscal_year"]
-priority = al.priority_verticals(coverage)
+priority = alignment_charts.priority_verticals(coverage)
 order = coverage["vertical"].to_list()
-star_note = f"{al.STAR} marks the vendor's priority verticals in FY{fy} (weight above 0)."
+star_note = (
+    f"{alignment_charts.STAR} marks the vendor's priority verticals in FY{fy} (weight above 0)."
+)
 
 if not summary["has_priorities"]:
     st.warning(
@@ -66,11 +59,11 @@ under = [v for v, x in zip(order, verdicts, strict=True) if x == "under_covered"
 over = [v for v, x in zip(order, verdicts, strict=True) if x == "over_served"]
 change = summary["change_vs_prior_pts"]
 c1, c2, c3, c4, c5 = st.columns(5)
-threshold = coverage["gap_threshold_pts"][0] if coverage.height else 5.0
+threshold = settings["alignment_gap_pts"]
 n_priorities = len(priority)
 c1.metric(
     "Weighted alignment",
-    al.score(summary["revenue_weighted_score"]),
+    alignment_charts.score(summary["revenue_weighted_score"]),
     delta=None if change is None else f"{change:+.1f} pts vs FY{prior_fy}",
     delta_color="normal",
     help=score_help
@@ -80,58 +73,50 @@ c1.metric(
     "the vendor's shift.",
     border=True,
 )
-c2.metric(
+ui.card(
+    c2,
     "Median alignment",
-    al.score(summary["median_score"]),
-    delta=f"{summary['scored_partners']:,} scored",
-    delta_color="off",
-    delta_arrow="off",
+    alignment_charts.score(summary["median_score"]),
+    f"{summary['scored_partners']:,} scored",
     help=score_help
     + f" {summary['declared_partners']:,} partners are scored on their declared focus, "
     f"{summary['fallback_partners']:,} on their deal mix.",
-    border=True,
 )
-c3.metric(
+ui.card(
+    c3,
     "Under-covered",
     f"{len(under)}",
-    delta=f"of {n_priorities} priorities",
-    delta_color="off",
-    delta_arrow="off",
+    f"of {n_priorities} priorities",
     help="Priority verticals whose share of the channel's declared focus or of its won revenue "
     f"falls {threshold:g} points or more below their share of the vendor's priority weight.",
-    border=True,
 )
-c4.metric(
+ui.card(
+    c4,
     "Non-priority effort",
     f"{len(over)}",
-    delta="verticals",
-    delta_color="off",
-    delta_arrow="off",
+    "verticals",
     help="Verticals without priority this year that hold "
     f"{threshold:g}% or more of the channel's declared focus or won revenue.",
-    border=True,
 )
-c5.metric(
+ui.card(
+    c5,
     "Unknown alignment",
     f"{summary['unknown_partners']:,}",
-    delta=f"of {summary['partners']:,} partners",
-    delta_color="off",
-    delta_arrow="off",
+    f"of {summary['partners']:,} partners",
     help="Partners with no declared focus and no won deal with a vertical in the last four "
     "quarters: they have no score, and are left out of the scores (never counted as 0).",
-    border=True,
 )
 if under or over:
     st.markdown(
-        (f"**Under-covered priorities:** {al.md(', '.join(under))}  \n" if under else "")
-        + (f"**Effort on non-priorities:** {al.md(', '.join(over))}" if over else "")
+        (f"**Under-covered priorities:** {ui.md_escape(', '.join(under))}  \n" if under else "")
+        + (f"**Effort on non-priorities:** {ui.md_escape(', '.join(over))}" if over else "")
     )
 
 # --- Unknown alignment -------------------------------------------------------------------------
 if summary["unknown_partners"]:
-    unknown = query("alignment_unknown", **params)
+    unknown = ui.query("alignment_unknown", **params)
     named = unknown.head(UNKNOWN_NAMED).to_dicts()
-    names = ", ".join(al.md(f"{r['partner_name']} ({r['partner_id']})") for r in named)
+    names = ", ".join(ui.md_escape(f"{r['partner_name']} ({r['partner_id']})") for r in named)
     more = unknown.height - UNKNOWN_NAMED
     st.info(
         f"**Unknown alignment: {unknown.height:,} partner{'s' if unknown.height != 1 else ''}** "
@@ -142,11 +127,10 @@ if summary["unknown_partners"]:
         icon=":material/help:",
     )
     with st.expander(f"Partners of unknown alignment ({unknown.height:,})"):
-        st.dataframe(
-            with_partner_links(unknown),
-            hide_index=True,
-            width="stretch",
-            column_order=[
+        ui.table(
+            ui.with_partner_links(unknown),
+            filters,
+            [
                 "partner_link",
                 "partner_name",
                 "segment",
@@ -156,21 +140,12 @@ if summary["unknown_partners"]:
                 "won_deals_t4q",
                 "reason",
             ],
-            column_config={
-                "partner_link": partner_link_column(),
-                "partner_name": "Partner",
-                "segment": "Segment",
-                "program_tier": "Program tier",
-                "partner_manager": "Partner manager",
-                "revenue_t4q": st.column_config.NumberColumn(
-                    f"Revenue 4Q ({symbol})", format="compact"
-                ),
-                "won_deals_t4q": "Won deals 4Q",
-                "reason": "Why no score",
-            },
             key="unknown_table",
+            **UNSIZED,
+            revenue_t4q={"width": None},
+            reason="Why no score",
         )
-        download_csv(unknown, f"unknown_alignment_{filters.as_of}.csv", key="unknown_csv")
+        ui.download_csv(unknown, f"unknown_alignment_{filters.as_of}.csv", key="unknown_csv")
 
 
 # --- The five views ----------------------------------------------------------------------------
@@ -178,8 +153,10 @@ if summary["unknown_partners"]:
 
 
 def show_coverage() -> None:
-    """Items 1 and 2: priority against coverage, and the segment x vertical heatmap."""
-    st.plotly_chart(al.coverage_chart(coverage, colors, fy, symbol), key="coverage_chart")
+    """Priority against coverage, and the segment x vertical heatmap."""
+    st.plotly_chart(
+        alignment_charts.coverage_chart(coverage, colors, fy, symbol), key="coverage_chart"
+    )
     no_vertical = summary["revenue_t4q_no_vertical"]
     left_out = (
         f" {charts.money(no_vertical, symbol)} of won revenue on deals without a vertical is "
@@ -195,14 +172,15 @@ def show_coverage() -> None:
         f"non-priority. {star_note}{left_out}"
     )
     with st.expander("Coverage table"):
-        shown = al.with_vertical_labels(coverage).with_columns(
-            pl.col("verdict").replace_strict(al.VERDICT_LABELS, default=None).alias("verdict"),
+        shown = alignment_charts.with_vertical_labels(coverage).with_columns(
+            pl.col("verdict")
+            .replace_strict(alignment_charts.VERDICT_LABELS, default=None)
+            .alias("verdict"),
         )
-        st.dataframe(
+        ui.table(
             shown,
-            hide_index=True,
-            width="stretch",
-            column_order=[
+            filters,
+            [
                 "vertical_label",
                 "priority_weight",
                 "priority_share",
@@ -213,39 +191,35 @@ def show_coverage() -> None:
                 "revenue_gap_pts",
                 "verdict",
             ],
-            column_config={
-                "vertical_label": "Vertical",
-                "priority_weight": st.column_config.NumberColumn(
-                    f"Weight FY{fy}", help="The vendor's priority weight", format="%g"
-                ),
-                "priority_share": st.column_config.NumberColumn(
-                    "Priority share", help="Weight ÷ the year's total weight", format="percent"
-                ),
-                "focus_share": st.column_config.NumberColumn(
-                    "Focus share",
-                    help="Sum of the partners' normalised declared focus on the vertical ÷ the "
-                    "partners that declare a focus",
-                    format="percent",
-                ),
-                "revenue_t4q": st.column_config.NumberColumn(
-                    f"Won revenue 4Q ({symbol})", format="compact"
-                ),
-                "revenue_share": st.column_config.NumberColumn(
-                    "Revenue share",
-                    help="Won revenue in the vertical ÷ won revenue on deals with a vertical",
-                    format="percent",
-                ),
-                "focus_gap_pts": st.column_config.NumberColumn(
-                    "Focus gap (pts)", help="Focus share − priority share", format="%+.1f"
-                ),
-                "revenue_gap_pts": st.column_config.NumberColumn(
-                    "Revenue gap (pts)", help="Revenue share − priority share", format="%+.1f"
-                ),
-                "verdict": "Verdict",
-            },
+            vertical_label="Vertical",
+            priority_weight=st.column_config.NumberColumn(
+                f"Weight FY{fy}", help="The vendor's priority weight", format="%g"
+            ),
+            priority_share=st.column_config.NumberColumn(
+                "Priority share", help="Weight ÷ the year's total weight", format="percent"
+            ),
+            focus_share=st.column_config.NumberColumn(
+                "Focus share",
+                help="Sum of the partners' normalised declared focus on the vertical ÷ the "
+                "partners that declare a focus",
+                format="percent",
+            ),
+            revenue_t4q={"label": "Won revenue 4Q", "width": None},
+            revenue_share=st.column_config.NumberColumn(
+                "Revenue share",
+                help="Won revenue in the vertical ÷ won revenue on deals with a vertical",
+                format="percent",
+            ),
+            focus_gap_pts=st.column_config.NumberColumn(
+                "Focus gap (pts)", help="Focus share − priority share", format="%+.1f"
+            ),
+            revenue_gap_pts=st.column_config.NumberColumn(
+                "Revenue gap (pts)", help="Revenue share − priority share", format="%+.1f"
+            ),
+            verdict="Verdict",
             key="coverage_table",
         )
-        download_csv(
+        ui.download_csv(
             coverage.drop("gap_threshold_pts"),
             f"coverage_{filters.as_of}.csv",
             key="coverage_csv",
@@ -254,15 +228,15 @@ def show_coverage() -> None:
     st.subheader("Segment × vertical")
     measure = st.segmented_control(
         "Show",
-        list(al.MEASURES),
-        format_func=al.MEASURES.get,
+        list(alignment_charts.MEASURES),
+        format_func=alignment_charts.MEASURES.get,
         default="revenue",
         key="heatmap_measure",
         required=True,
     )
-    by_segment = query("alignment_segment_vertical", **params)
+    by_segment = ui.query("alignment_segment_vertical", **params)
     st.plotly_chart(
-        al.segment_vertical_heatmap(
+        alignment_charts.segment_vertical_heatmap(
             by_segment, order, priority, colors, measure or "revenue", symbol
         ),
         key="segment_vertical_chart",
@@ -276,21 +250,21 @@ def show_coverage() -> None:
 
 
 def show_scores() -> None:
-    """Item 3: the alignment histogram, its median, the revenue-weighted average and its shift."""
+    """The alignment histogram, its median, the revenue-weighted average and its shift."""
     group_by = (
         st.segmented_control(
             "Group by",
-            list(al.GROUPS),
-            format_func=al.GROUPS.get,
+            list(alignment_charts.GROUPS),
+            format_func=alignment_charts.GROUPS.get,
             default="earned_tier",
             key="histogram_group",
             required=True,
         )
         or "earned_tier"
     )
-    distribution = query("alignment_distribution", group_by=group_by, **params)
+    distribution = ui.query("alignment_distribution", group_by=group_by, **params)
     st.plotly_chart(
-        al.alignment_histogram(distribution, group_by, summary["median_score"]),
+        alignment_charts.alignment_histogram(distribution, group_by, summary["median_score"]),
         key="alignment_histogram",
     )
     if summary["revenue_weighted_score"] is None:
@@ -304,34 +278,34 @@ def show_scores() -> None:
         )
         shift = (
             f"Scored against FY{prior_fy}'s priorities, the same partners reach "
-            f"{al.score(summary['revenue_weighted_score_prior'])}: the channel {direction} "
-            f"the vendor's shift ({change:+.1f} points)."
+            f"{alignment_charts.score(summary['revenue_weighted_score_prior'])}: the channel "
+            f"{direction} the vendor's shift ({change:+.1f} points)."
         )
     st.caption(
         "Bars further right are partners whose focus sits in the vendor's top priorities. "
-        f"Median {al.score(summary['median_score'])} over {summary['scored_partners']:,} scored "
-        "partners; weighted by won revenue the channel scores "
-        f"{al.score(summary['revenue_weighted_score'])}. {shift}"
+        f"Median {alignment_charts.score(summary['median_score'])} over "
+        f"{summary['scored_partners']:,} scored partners; weighted by won revenue the channel "
+        f"scores {alignment_charts.score(summary['revenue_weighted_score'])}. {shift}"
     )
 
 
 def show_say_do() -> None:
-    """Item 4: declared focus against the realised deal mix, most divergent partners first."""
+    """Declared focus against the realised deal mix, most divergent partners first."""
     rows = st.selectbox(
         "Partners to list", SAY_DO_ROW_CHOICES, index=0, key="say_do_rows", width=200
     )
-    say_do = query("alignment_say_do", limit=rows, **params)
+    say_do = ui.query("alignment_say_do", limit=rows, **params)
     if say_do.height == 0:
         st.info("No partner in scope both declares a focus and won a deal with a vertical.")
         return
     event = st.plotly_chart(
-        al.say_do_chart(say_do, colors, priority, SAY_DO_CHART_ROWS),
+        alignment_charts.say_do_chart(say_do, colors, priority, SAY_DO_CHART_ROWS),
         key="say_do_chart",
         on_select="rerun",
         selection_mode="points",
     )
-    if partner := selected_partner(event):
-        go_to_partner(partner)
+    if partner := ui.selected_partner(event):
+        ui.go_to_partner(partner)
     compared = say_do["partners_compared"][0]
     st.caption(
         "For each partner, the top bar is what it declares, the bottom bar where its won "
@@ -342,13 +316,12 @@ def show_say_do() -> None:
         f"vertical, and {summary['fallback_partners']:,} declare none (scored on their deals, "
         "so there is nothing to compare). Click a bar to open the partner."
     )
-    st.dataframe(
-        with_partner_links(
+    ui.table(
+        ui.with_partner_links(
             say_do.drop("declared_mix", "deal_mix", "partners_compared", "declared_without_deals")
         ),
-        hide_index=True,
-        width="stretch",
-        column_order=[
+        filters,
+        [
             "partner_link",
             "partner_name",
             "distance",
@@ -360,37 +333,31 @@ def show_say_do() -> None:
             "earned_tier",
             "partner_manager",
         ],
-        column_config={
-            "partner_link": partner_link_column(),
-            "partner_name": "Partner",
-            "segment": "Segment",
-            "earned_tier": "Earned tier",
-            "partner_manager": "Partner manager",
-            "distance": st.column_config.ProgressColumn(
-                "Distance",
-                help="Half the L1 distance between declared focus and won-revenue mix, 0 to 1",
-                format="%.2f",
-                min_value=0.0,
-                max_value=1.0,
-            ),
-            "declared": st.column_config.TextColumn("Declares", width="medium"),
-            "deals": st.column_config.TextColumn("Wins (last 4 quarters)", width="medium"),
-            "revenue_with_vertical": st.column_config.NumberColumn(
-                f"Won 4Q ({symbol})",
-                help="Won revenue on deals with a vertical, last four quarters",
-                format="compact",
-            ),
-            "off_focus_revenue": st.column_config.NumberColumn(
-                f"Off focus ({symbol})",
-                help="Distance × won revenue: the revenue that would have to move between "
-                "verticals for the deals to match the declared focus",
-                format="compact",
-            ),
-        },
         key="say_do_table",
+        **UNSIZED,
+        distance=st.column_config.ProgressColumn(
+            "Distance",
+            help="Half the L1 distance between declared focus and won-revenue mix, 0 to 1",
+            format="%.2f",
+            min_value=0.0,
+            max_value=1.0,
+        ),
+        declared=st.column_config.TextColumn("Declares", width="medium"),
+        deals=st.column_config.TextColumn("Wins (last 4 quarters)", width="medium"),
+        revenue_with_vertical=st.column_config.NumberColumn(
+            f"Won 4Q ({symbol})",
+            help="Won revenue on deals with a vertical, last four quarters",
+            format="compact",
+        ),
+        off_focus_revenue=st.column_config.NumberColumn(
+            f"Off focus ({symbol})",
+            help="Distance × won revenue: the revenue that would have to move between "
+            "verticals for the deals to match the declared focus",
+            format="compact",
+        ),
     )
     st.caption(f"Showing the {say_do.height:,} most divergent of {compared:,} partners.")
-    download_csv(
+    ui.download_csv(
         say_do.drop("declared_mix", "deal_mix"),
         f"say_against_do_{filters.as_of}.csv",
         key="say_do_csv",
@@ -398,19 +365,21 @@ def show_say_do() -> None:
 
 
 def pick_vertical() -> str:
-    """The vertical for item 5. It lives in the URL as ?vertical=<name> (shareable); the widget
-    is keyed by the fiscal year so that, with no choice in the URL, it follows the top priority."""
+    """The vertical for "Who to enable". It lives in the URL as ?vertical=<name> (shareable);
+    the widget is keyed by the fiscal year so that, with no choice in the URL, it follows the top
+    priority."""
     asked = st.query_params.get("vertical")
     if asked and asked not in order:
         st.warning(
-            f"The vertical in the link is not one this view offers; showing {al.md(order[0])}.",
+            "The vertical in the link is not one this view offers; showing "
+            f"{ui.md_escape(order[0])}.",
             icon="⚠️",
         )
     vertical = st.selectbox(
         "Vertical",
         order,
         index=order.index(asked) if asked in order else 0,
-        format_func=lambda v: al.vertical_label(v, v in priority, html=False),
+        format_func=lambda v: alignment_charts.vertical_label(v, v in priority, html=False),
         key=f"enable_vertical_{fy}",
         help=f"Default: the top priority of FY{fy}. {star_note}",
     )
@@ -422,7 +391,7 @@ def pick_vertical() -> str:
 
 
 def show_enable() -> None:
-    """Item 5: who to enable for a vertical, ranked, with tier, status and certified people."""
+    """Who to enable for a vertical, ranked, with tier, status and certified people."""
     if not order:
         st.info("No vertical to choose: no priorities, declared focus or won deals in scope.")
         return
@@ -432,29 +401,25 @@ def show_enable() -> None:
     rank_by = (
         right.segmented_control(
             "Rank by",
-            list(al.RANKINGS),
-            format_func=al.RANKINGS.get,
+            list(alignment_charts.RANKINGS),
+            format_func=alignment_charts.RANKINGS.get,
             default="revenue",
             key="enable_rank",
             required=True,
         )
         or "revenue"
     )
-    enable = query(
+    enable = ui.query(
         "alignment_enable", vertical=vertical, rank_by=rank_by, limit=ENABLE_ROWS, **params
     )
     if enable.height == 0:
-        st.info(f"No partner in scope declares {al.md(vertical)} or won a deal in it.")
+        st.info(f"No partner in scope declares {ui.md_escape(vertical)} or won a deal in it.")
         return
-    shown = enable.with_columns(
-        pl.col("status").replace_strict(charts.STATUS_LABELS).alias("status"),
-        pl.col("signal").replace_strict(al.SIGNAL_LABELS).alias("signal"),
-    )
-    st.dataframe(
-        with_partner_links(shown),
-        hide_index=True,
-        width="stretch",
-        column_order=[
+    shown = ui.with_labels(enable, signal=alignment_charts.SIGNAL_LABELS)
+    ui.table(
+        ui.with_partner_links(shown),
+        filters,
+        [
             "rank",
             "partner_link",
             "partner_name",
@@ -468,68 +433,61 @@ def show_enable() -> None:
             "segment",
             "partner_manager",
         ],
-        column_config={
-            "rank": st.column_config.NumberColumn("#", width=40),
-            "partner_link": partner_link_column(),
-            "partner_name": "Partner",
-            "segment": "Segment",
-            "earned_tier": "Earned tier",
-            "status": st.column_config.TextColumn(
-                "Status", help="From the missed-targets logic (partner_quarter.status)"
-            ),
-            "focus_share": st.column_config.NumberColumn(
-                "Focus",
-                help=f"Share of the partner's declared focus on {vertical}; empty when it "
-                "declares no focus at all",
-                format="percent",
-            ),
-            "revenue_vertical_t4q": st.column_config.NumberColumn(
-                f"Won 4Q ({symbol})",
-                help=f"Won revenue in {vertical}, last four quarters",
-                format="compact",
-            ),
-            "vertical_share_of_deals": st.column_config.NumberColumn(
-                "Of its deals",
-                help=f"{vertical} ÷ the partner's won revenue on deals with a vertical",
-                format="percent",
-            ),
-            "certified_technical": st.column_config.NumberColumn(
-                "Certified tech.",
-                help="Contacts with role Technical who are certified",
-                width="small",
-            ),
-            "signal": st.column_config.TextColumn("Signal", help=al.SIGNAL_HELP),
-            "partner_manager": "Partner manager",
-        },
         key="enable_table",
+        **UNSIZED,
+        rank=st.column_config.NumberColumn("#", width=40),
+        status={"help": "From the missed-targets logic (partner_quarter.status)"},
+        focus_share=st.column_config.NumberColumn(
+            "Focus",
+            help=f"Share of the partner's declared focus on {vertical}; empty when it "
+            "declares no focus at all",
+            format="percent",
+        ),
+        revenue_vertical_t4q=st.column_config.NumberColumn(
+            f"Won 4Q ({symbol})",
+            help=f"Won revenue in {vertical}, last four quarters",
+            format="compact",
+        ),
+        vertical_share_of_deals=st.column_config.NumberColumn(
+            "Of its deals",
+            help=f"{vertical} ÷ the partner's won revenue on deals with a vertical",
+            format="percent",
+        ),
+        certified_technical=st.column_config.NumberColumn(
+            "Certified tech.",
+            help="Contacts with role Technical who are certified",
+            width="small",
+        ),
+        signal=st.column_config.TextColumn("Signal", help=alignment_charts.SIGNAL_HELP),
     )
     st.caption(
         f"Showing {enable.height:,} of {enable['candidates'][0]:,} partners that declare "
-        f"{al.md(vertical)} or won revenue in it over the last four quarters. Enable the "
+        f"{ui.md_escape(vertical)} or won revenue in it over the last four quarters. Enable the "
         "partners that declare it without winning yet; recruit those that win without "
         "declaring it."
     )
-    download_csv(enable, f"enable_{vertical}_{filters.as_of}.csv", key="enable_csv")
+    ui.download_csv(enable, f"enable_{vertical}_{filters.as_of}.csv", key="enable_csv")
     event = st.plotly_chart(
-        al.enable_chart(enable, vertical, vertical in priority, colors, symbol),
+        alignment_charts.enable_chart(enable, vertical, vertical in priority, colors, symbol),
         key="enable_chart",
         on_select="rerun",
         selection_mode="points",
     )
-    if partner := selected_partner(event):
-        go_to_partner(partner)
+    if partner := ui.selected_partner(event):
+        ui.go_to_partner(partner)
     st.caption(
         "Top right: partners that say and do; bottom right: declared but not yet winning "
-        "(enable them); open circles: partners that win without declaring any focus. Colour is "
-        "the partner's status. Click a point to open the partner."
+        "(enable them); open markers: partners that win without declaring any focus. Colour and "
+        "marker shape are the partner's status. Click a point to open the partner."
     )
 
 
 def show_over_time() -> None:
-    """Item 6: the vendor's priorities per fiscal year next to the channel's revenue mix."""
-    over_time = query("alignment_priorities_over_time", **params)
+    """The vendor's priorities per fiscal year next to the channel's revenue mix."""
+    over_time = ui.query("alignment_priorities_over_time", **params)
     st.plotly_chart(
-        al.priorities_over_time(over_time, colors, priority, order), key="over_time_chart"
+        alignment_charts.priorities_over_time(over_time, colors, priority, order),
+        key="over_time_chart",
     )
     st.caption(
         "One panel per vertical: the solid line is the vertical's share of the vendor's "
@@ -540,19 +498,14 @@ def show_over_time() -> None:
     )
 
 
-VIEWS = {
-    "Priority coverage": show_coverage,
-    "Alignment scores": show_scores,
-    "Say against do": show_say_do,
-    "Who to enable": show_enable,
-    "Priorities over time": show_over_time,
-}
-asked_view = st.query_params.get("view")
-if asked_view and asked_view not in VIEWS:
-    st.warning("The view in the link is not one this page offers; showing the first.", icon="⚠️")
-for tab, show in zip(
-    st.tabs(list(VIEWS), key="view", bind="query-params"), VIEWS.values(), strict=True
-):
-    if tab.open:
-        with tab:
-            show()
+ui.lazy_tabs(
+    {
+        "Priority coverage": show_coverage,
+        "Alignment scores": show_scores,
+        "Say against do": show_say_do,
+        "Who to enable": show_enable,
+        "Priorities over time": show_over_time,
+    },
+    key="view",
+    warn_unknown=True,
+)

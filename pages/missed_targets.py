@@ -3,20 +3,9 @@
 import polars as pl
 import streamlit as st
 
-from channel import charts
-from channel.charts import missed
+from channel import charts, ui
+from channel.charts import missed as missed_charts
 from channel.runner import run
-from channel.ui import (
-    currency,
-    db_settings,
-    download_csv,
-    page_header,
-    partner_columns,
-    partners_match,
-    query,
-    status_cards,
-    with_partner_links,
-)
 
 HEATMAP_QUARTERS = 12
 HEATMAP_ROWS = 60
@@ -33,18 +22,13 @@ NONE_IN = {
     "watch": "No partner in scope is on watch",
 }
 
-filters = page_header(
+page = ui.open_page(
     "Missed targets",
     "Who keeps missing target, for how long, and whether a run of misses usually recovers: "
     "a two- or three-quarter dip is normally not a reason to drop a partner; years of misses "
     "may be.",
 )
-if not partners_match(filters):
-    st.stop()
-
-params = filters.params()
-symbol = currency()
-settings = db_settings()
+filters, params, symbol, settings = page.filters, page.params, page.symbol, page.settings
 miss_below = settings["miss_below"]
 watch, at_risk = settings["watch_streak"], settings["at_risk_streak"]
 review = settings["replace_review_missed"]
@@ -63,53 +47,51 @@ st.markdown(
 )
 
 # --- KPI cards ---------------------------------------------------------------------------------
-kpis = query("overview_kpis", **params).row(0, named=True)  # the same counts as the Overview
-rates = query("missed_rate_by_quarter", quarters=RATE_QUARTERS, **params)
+kpis = ui.query("overview_kpis", **params).row(0, named=True)  # the same counts as the Overview
+rates = ui.query("missed_rate_by_quarter", quarters=RATE_QUARTERS, **params)
 as_of_rate = rates.filter(pl.col("is_total") & (pl.col("fiscal_quarter") == filters.as_of))
 now = as_of_rate.row(0, named=True) if as_of_rate.height else None
 cards = st.columns(5)
-status_cards(cards[:3], kpis)
+ui.status_cards(cards[:3], kpis)
 not_over = "in progress"
-cards[3].metric(
+ui.card(
+    cards[3],
     f"Miss rate {filters.as_of}",
     charts.pct(now["miss_rate"]) if now else "–",
-    delta=(
+    (
         f"{now['missed_partners']:,} of {now['targeted_partners']:,}"
         if now
         else not_over
         if filters.in_progress
         else "no targets this quarter"
     ),
-    delta_color="off",
-    delta_arrow="off",
     help="Share of the partners with a target above 0 in the as-of quarter whose won revenue "
     f"was below {threshold} of it. Defined in queries/missed_rate_by_quarter.sql.",
-    border=True,
 )
-cards[4].metric(
+ui.card(
+    cards[4],
     f"Shortfall {filters.as_of}",
     charts.money(now["shortfall"], symbol) if now else "–",
-    delta=not_over if filters.in_progress else "misses only",
-    delta_color="off",
-    delta_arrow="off",
+    not_over if filters.in_progress else "misses only",
     help="Sum of (target - won revenue) over the partners that missed in the as-of quarter. "
     "Partners above target do not offset it. Defined in queries/missed_rate_by_quarter.sql.",
-    border=True,
 )
 
 # --- 1. Attainment heatmap ---------------------------------------------------------------------
 st.subheader("Attainment, partner by partner")
-heat = query("missed_heatmap", quarters=HEATMAP_QUARTERS, limit=HEATMAP_ROWS, **params)
+heat = ui.query("missed_heatmap", quarters=HEATMAP_QUARTERS, limit=HEATMAP_ROWS, **params)
 shown = heat["partner_id"].n_unique()
 in_scope = heat["partners_in_scope"][0] if heat.height else 0
 st.plotly_chart(
-    missed.attainment_heatmap(heat, miss_below, symbol, not_shown=in_scope - shown),
+    missed_charts.attainment_heatmap(heat, miss_below, symbol, not_shown=in_scope - shown),
     key="attainment_heatmap",
 )
 st.caption(
-    f"Red: missed (below {threshold} of target), deeper the further below; green: hit. The "
-    "colour breaks at the miss threshold. Grey: no target that quarter, neither hit nor miss. "
-    "The strip on the left is the status as of the as-of quarter. "
+    f"Orange to brown, with a dot: missed (below {threshold} of target), deeper the further "
+    "below; blue: hit, darker the further above. The colour breaks at the miss threshold. Light "
+    "grey: no target that quarter, neither hit nor miss. Mid grey, *to date*: the quarter in "
+    "progress, not hit or missed yet. The strip on the left is the status as of the as-of "
+    "quarter, with its letter: R replacement review, A at risk, W watch, ✓ OK. "
     f"Rows: partners that are not OK first (at most {HEATMAP_ROWS}, largest revenue over the "
     "last 4 quarters first), then the largest other partners; sorted by status, then streak, "
     "then revenue. "
@@ -123,23 +105,22 @@ st.caption(
 
 # --- 2. Status lists ---------------------------------------------------------------------------
 st.subheader("Partners by status")
-flagged = query("missed_status_list", limit=LIST_ROWS, **params)  # the rows shown, per status
+flagged = ui.query("missed_status_list", limit=LIST_ROWS, **params)  # the rows shown, per status
 counts = dict(flagged.group_by("status").agg(pl.col("status_partners").first()).iter_rows())
 tabs = st.tabs([f"{label} ({counts.get(s, 0):,})" for s, label in LISTS])
-column_config = {
-    **partner_columns(filters),
-    "targeted_last_8": st.column_config.NumberColumn(
+list_columns = dict(  # the registry's partner columns, and these
+    targeted_last_8=st.column_config.NumberColumn(
         "Targeted/8", help="Quarters with a target among the same 8", width="small"
     ),
-    "last_attainment": st.column_config.NumberColumn(
+    last_attainment=st.column_config.NumberColumn(
         "Attainment",
         help="Won revenue / target in the latest quarter with a target, up to the as-of "
         "quarter (the CSV names that quarter)",
         format="percent",
         width="small",
     ),
-    "last_target_quarter": st.column_config.TextColumn("In", width="small"),
-    "attainment_trend": st.column_config.BarChartColumn(
+    last_target_quarter=st.column_config.TextColumn("In", width="small"),
+    attainment_trend=st.column_config.BarChartColumn(
         "Attainment trend",
         help="Attainment in each quarter with a target among the last 8, oldest first; "
         "quarters without a target are left out, as the streak skips them. The scale runs "
@@ -148,7 +129,7 @@ column_config = {
         y_min=0,
         y_max=2 * miss_below,
     ),
-}
+)
 shown_columns = [  # the evidence first, then who the partner is
     "partner_link",
     "partner_name",
@@ -177,21 +158,19 @@ for tab, (status, label) in zip(tabs, LISTS, strict=True):
         if total == 0:
             st.success(f"{NONE_IN[status]} as of {filters.as_of}.")
             continue
-        table = with_partner_links(rows)
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            column_order=shown_columns,
-            column_config=column_config,
+        ui.table(
+            ui.with_partner_links(rows),
+            filters,
+            shown_columns,
             key=f"list_{status}",
+            **list_columns,
         )
         more = total - rows.height
         st.caption(
             f"Showing {rows.height:,} of {total:,}, the largest revenue "
             "over the last 4 quarters first" + (f"; {more:,} more are in the CSV." if more else ".")
         )
-        download_csv(  # queried on click; the trend list becomes "1.0;0.8;..." for the CSV
+        ui.download_csv(  # queried on click; the trend list becomes "1.0;0.8;..." for the CSV
             lambda status=status: (
                 run("missed_status_list", limit=None, **params)
                 .filter(pl.col("status") == status)
@@ -209,23 +188,23 @@ for tab, (status, label) in zip(tabs, LISTS, strict=True):
 
 # --- 3 and 6. Streaks, chronic against temporary -----------------------------------------------
 left, right = st.columns(2)
-streaks = query("missed_streak_distribution", **params)
+streaks = ui.query("missed_streak_distribution", **params)
 no_streak = streaks.filter(pl.col("streak_bucket") == 0)["partners"].sum()
 with left:
     if no_streak == streaks["partners"].sum():
         st.success("No partner in scope has missed its latest quarter with a target.")
     else:
-        st.plotly_chart(missed.streak_distribution(streaks, watch, at_risk), key="streaks")
+        st.plotly_chart(missed_charts.streak_distribution(streaks, watch, at_risk), key="streaks")
     st.caption(
         "How long the current runs of misses are, per segment. Bars in the shaded bands are on "
         "watch or at risk (unless already in replacement review). Not drawn: "
         f"{no_streak:,} partners with no current streak (their latest quarter with a target was "
         "a hit, or they never had a target)."
     )
-grid = query("missed_chronic_grid", **params)
+grid = ui.query("missed_chronic_grid", **params)
 with right:
     st.plotly_chart(
-        missed.chronic_vs_temporary(grid, watch, at_risk, review, symbol), key="chronic"
+        missed_charts.chronic_vs_temporary(grid, watch, at_risk, review, symbol), key="chronic"
     )
     st.caption(
         "Each bubble is a group of partners with the same current streak and the same number of "
@@ -239,7 +218,7 @@ st.subheader("Miss rate over time")
 if rates.height == 0:
     st.info("No partner in scope had a target in these quarters, so nothing could be missed.")
 else:
-    st.plotly_chart(missed.miss_rate_over_time(rates, symbol), key="miss_rate")
+    st.plotly_chart(missed_charts.miss_rate_over_time(rates, symbol), key="miss_rate")
     st.caption(
         "Top: the share of partners with a target (above 0) that missed it, per fiscal quarter; "
         "the black line is all segments together. Bottom: the shortfall, target minus won "
@@ -266,11 +245,11 @@ else:
             },
             key="rates_table",
         )
-        download_csv(rates, f"miss_rate_{filters.as_of}.csv", key="csv_rates")
+        ui.download_csv(rates, f"miss_rate_{filters.as_of}.csv", key="csv_rates")
 
 # --- 5. Recovery -------------------------------------------------------------------------------
 st.subheader("Do runs of misses recover?")
-recovery = query("missed_recovery", **params)
+recovery = ui.query("missed_recovery", **params)
 observed = recovery.filter(pl.col("episodes") > 0)
 if observed.height == 0:
     st.info(
@@ -291,7 +270,7 @@ else:
             f"row (with 4 quarters to follow up), **{charts.pct(h['recovery_rate'], 0)}** hit "
             "target again within the next 4 fiscal quarters."
         )
-    st.plotly_chart(missed.recovery_rates(recovery), key="recovery")
+    st.plotly_chart(missed_charts.recovery_rates(recovery), key="recovery")
     st.caption(
         f"An episode is a quarter in which a partner's missed streak reached {watch} (or "
         f"{at_risk}), counted over the whole history up to {filters.as_of}; a partner can have "
@@ -301,7 +280,7 @@ else:
         "each bar has its own sample size n."
     )
     st.dataframe(
-        missed.recovery_table(recovery),
+        missed_charts.recovery_table(recovery),
         hide_index=True,
         width="stretch",
         column_config={
@@ -316,4 +295,4 @@ else:
         "Share back on target and n, the number of episodes with the whole follow-up observed. "
         "The CSV also counts the episodes left out as too recent."
     )
-    download_csv(recovery, f"recovery_{filters.as_of}.csv", key="csv_recovery")
+    ui.download_csv(recovery, f"recovery_{filters.as_of}.csv", key="csv_recovery")

@@ -3,25 +3,19 @@
 import polars as pl
 import streamlit as st
 
-from channel import charts, narrative
+from channel import charts, narrative, ui
 from channel.charts import partner as partner_charts
 from channel.definitions import explain
-from channel.ui import (
-    currency,
-    db_settings,
-    download_csv,
-    md_escape,
-    page_header,
-    query,
-    revenue_card,
-)
 
 QUARTERS = 8
 
-filters = page_header("Partner", "One partner company: its people, performance, focus and deals.")
+page = ui.open_page(
+    "Partner",
+    "One partner company: its people, performance, focus and deals.",
+    require_partners=False,  # one partner, whatever the filters
+)
+filters, symbol, settings = page.filters, page.symbol, page.settings
 scope = filters.scope_param()  # the signed-in viewer's partners only (None: all)
-symbol = currency()
-settings = db_settings()
 
 # --- Which partner: ?partner=<id>, or the search box -------------------------------------------
 requested = st.query_params.get("partner")
@@ -31,12 +25,12 @@ search = st.text_input(
     key="partner_search",
 )
 if search:
-    found = query("partner_search", search=search[:200], scope=scope)
+    found = ui.query("partner_search", search=search[:200], scope=scope)
     if found.height == 0:
         st.info("No partner name or id contains that text.")
     else:
         labels = {
-            r["partner_id"]: md_escape(
+            r["partner_id"]: ui.md_escape(
                 f"{r['partner_name']} · {r['partner_id']} · {r['segment']}, {r['region']}"
             )
             for r in found.iter_rows(named=True)
@@ -57,7 +51,7 @@ if not requested:
     st.info("Search for a partner above, or open one from any partner link in the app.")
     st.stop()
 
-profile_frame = query(
+profile_frame = ui.query(
     "partner_profile", partner_id=requested[:200], as_of=filters.as_of, scope=scope
 )
 if profile_frame.height == 0:
@@ -72,10 +66,10 @@ profile = profile_frame.row(0, named=True)
 pid = profile["partner_id"]
 
 # --- 1. Profile -------------------------------------------------------------------------------
-st.header(md_escape(profile["partner_name"]), anchor=False)
+st.header(ui.md_escape(profile["partner_name"]), anchor=False)
 st.caption(
     " · ".join(
-        md_escape(v)
+        ui.md_escape(v)
         for v in (
             pid,
             profile["segment"],
@@ -94,9 +88,9 @@ st.markdown(
     f":gray-badge[Holds {profile['program_tier'] or 'no tier'}] "
     f":gray-badge[Earns {profile['earned_tier']}]"
 )
-st.markdown(f"**Status.** {md_escape(status_text)}  \n**Tier.** {md_escape(tier_text)}")
+st.markdown(f"**Status.** {ui.md_escape(status_text)}  \n**Tier.** {ui.md_escape(tier_text)}")
 k1, k2, k3, k4 = st.columns(4)
-revenue_card(k1, profile["revenue_t4q"], profile["revenue_prev4q"])
+ui.revenue_card(k1, profile["revenue_t4q"], profile["revenue_prev4q"])
 in_progress = profile["as_of_state"] == "in_progress"
 as_of_label = f"{profile['as_of']} to date" if in_progress else profile["as_of"]
 if profile["attainment"] is None:
@@ -111,33 +105,26 @@ else:
         f"{charts.money(profile['revenue'], symbol)} of "
         f"{charts.money(profile['target_amount'], symbol)}"
     )
-k2.metric(
+ui.card(
+    k2,
     f"Attainment {as_of_label}",
     charts.pct(profile["attainment"]),
-    delta=attainment_delta,
+    attainment_delta,
     help=explain("pace", settings, symbol) if in_progress else None,
-    delta_color="off",
-    delta_arrow="off",
-    border=True,
 )
-k3.metric(
+ui.card(
+    k3,
     "Missed in a row / of last 8",
     f"{profile['missed_streak']} / {profile['missed_last_8']}",
     help=explain("status", settings, symbol),
-    border=True,
 )
 alignment_text = "–" if profile["alignment_score"] is None else f"{profile['alignment_score']:.2f}"
-k4.metric(
-    "Alignment score",
-    alignment_text,
-    help="0 to 1: the partner's focus weighted by the vendor's priorities for the as-of fiscal "
-    "year (README, KPI definitions). Empty without declared focus or won deals.",
-    border=True,
-)
+score = ui.COLUMNS["alignment_score"]
+ui.card(k4, score.label, alignment_text, help=score.help)
 
 # --- 2. People --------------------------------------------------------------------------------
 st.subheader("People", anchor=False)
-contacts = query("partner_contacts", partner_id=pid, scope=scope)
+contacts = ui.query("partner_contacts", partner_id=pid, scope=scope)
 people = contacts.with_columns(pl.col("names").list.join(", "))
 people_left, people_right = st.columns([3, 2])
 with people_left:
@@ -152,11 +139,11 @@ with people_left:
             "names": "Names",
         },
     )
-    download_csv(people, f"contacts_{pid}.csv", key="contacts_csv")
+    ui.download_csv(people, f"contacts_{pid}.csv", key="contacts_csv")
 with people_right:
     gaps = narrative.people_gaps(contacts)
     if gaps:
-        st.markdown("**Gaps worth acting on**\n" + "\n".join(f"- {md_escape(g)}" for g in gaps))
+        st.markdown("**Gaps worth acting on**\n" + "\n".join(f"- {ui.md_escape(g)}" for g in gaps))
     else:
         st.success(
             "Sales, technical and executive contacts on file, with certified technical staff."
@@ -164,7 +151,7 @@ with people_right:
 
 # --- 3. Performance ---------------------------------------------------------------------------
 st.subheader("Performance", anchor=False)
-quarters = query(
+quarters = ui.query(
     "partner_quarters", partner_id=pid, as_of=filters.as_of, quarters=QUARTERS, scope=scope
 )
 perf_left, perf_right = st.columns([3, 2])
@@ -179,35 +166,31 @@ with perf_left:
 with perf_right:
     st.plotly_chart(partner_charts.won_deals(quarters), key="deals_per_quarter")
     st.caption("Deal count per quarter by outcome; only won deals are revenue.")
-bench = query("partner_benchmarks", partner_id=pid, as_of=filters.as_of, scope=scope).row(
+bench = ui.query("partner_benchmarks", partner_id=pid, as_of=filters.as_of, scope=scope).row(
     0, named=True
 )
 b1, b2 = st.columns(2)
 size, seg_size = bench["avg_deal_size"], bench["segment_median_deal_size"]
-b1.metric(
+ui.card(
+    b1,
     "Average won deal, last 4 quarters",
     charts.money(size, symbol),
-    delta=f"segment median {charts.money(seg_size, symbol)}" if seg_size else None,
-    delta_color="off",
-    delta_arrow="off",
+    f"segment median {charts.money(seg_size, symbol)}" if seg_size else None,
     help=f"Won revenue / won deals. The median is over the {bench['segment_partners']:,} "
     f"{profile['segment']} partners with won deals in the same quarters.",
-    border=True,
 )
 cycle, seg_cycle = bench["cycle_days_median"], bench["segment_cycle_days_median"]
-b2.metric(
+ui.card(
+    b2,
     "Median sales cycle, last 4 quarters",
     "–" if cycle is None else f"{cycle:,.0f} days",
-    delta=None if seg_cycle is None else f"segment median {seg_cycle:,.0f} days",
-    delta_color="off",
-    delta_arrow="off",
+    None if seg_cycle is None else f"segment median {seg_cycle:,.0f} days",
     help="Days from created_on to closed_on over won deals that have both dates.",
-    border=True,
 )
 
 # --- 4. Focus ---------------------------------------------------------------------------------
 st.subheader("Focus", anchor=False)
-focus = query("partner_focus", partner_id=pid, as_of=filters.as_of, scope=scope)
+focus = ui.query("partner_focus", partner_id=pid, as_of=filters.as_of, scope=scope)
 if focus.height == 0:
     st.info("No declared focus, no won deals with a vertical, and no vendor priorities this year.")
     focus_fig = None
@@ -222,8 +205,8 @@ else:
 
 # --- 5. Investment ----------------------------------------------------------------------------
 st.subheader("Investment", anchor=False)
-invest = query("partner_investments", partner_id=pid, as_of=filters.as_of, scope=scope)
-returns = query("partner_investment_return", partner_id=pid, as_of=filters.as_of, scope=scope)
+invest = ui.query("partner_investments", partner_id=pid, as_of=filters.as_of, scope=scope)
+returns = ui.query("partner_investment_return", partner_id=pid, as_of=filters.as_of, scope=scope)
 if invest.height == 0:
     st.info("No investment recorded for this partner in the last 8 quarters.")
 else:
@@ -232,31 +215,24 @@ else:
         st.plotly_chart(partner_charts.investments_by_program(invest, symbol), key="investments")
         st.caption("Resources spent on this partner per quarter, by program.")
     with inv_right:
-        st.dataframe(
+        ui.table(
             returns,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "peer_group": "Compared with",
-                "partners": st.column_config.NumberColumn("Partners", width="small"),
-                "revenue_t4q": st.column_config.NumberColumn(
-                    f"Revenue 4Q ({symbol})", format="compact"
-                ),
-                "invested_t4q": st.column_config.NumberColumn(
-                    f"Invested 4Q ({symbol})", format="compact"
-                ),
-                "revenue_per_invested": st.column_config.NumberColumn(
-                    "Revenue per unit invested",
-                    format="%.1f",
-                    help="Won revenue over the last 4 quarters / investment in the same quarters",
-                ),
-            },
+            filters,
+            peer_group="Compared with",
+            partners=st.column_config.NumberColumn("Partners", width="small"),
+            revenue_t4q={"width": None},
+            invested_t4q=st.column_config.NumberColumn(f"Invested 4Q ({symbol})", format="compact"),
+            revenue_per_invested=st.column_config.NumberColumn(
+                "Revenue per unit invested",
+                format="%.1f",
+                help="Won revenue over the last 4 quarters / investment in the same quarters",
+            ),
         )
-        download_csv(returns, f"investment_return_{pid}.csv", key="returns_csv")
+        ui.download_csv(returns, f"investment_return_{pid}.csv", key="returns_csv")
 
 # --- 6. Deals ---------------------------------------------------------------------------------
 st.subheader("Deals", anchor=False)
-deals = query("partner_deals", partner_id=pid, scope=scope)
+deals = ui.query("partner_deals", partner_id=pid, scope=scope)
 if deals.height == 0:
     st.info("No deals on file for this partner.")
 else:
@@ -277,7 +253,7 @@ else:
         },
     )
     st.caption(f"{deals.height:,} deals, newest first; click a column header to sort.")
-    download_csv(deals, f"deals_{pid}.csv", key="deals_csv")
+    ui.download_csv(deals, f"deals_{pid}.csv", key="deals_csv")
 
 # --- 7. QBR one-pager -------------------------------------------------------------------------
 facts = [

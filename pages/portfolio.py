@@ -3,33 +3,23 @@
 import polars as pl
 import streamlit as st
 
-from channel import charts
+from channel import charts, ui
 from channel.charts import portfolio as portfolio_charts
 from channel.definitions import explain
+from channel.filters import no_filters
 from channel.runner import run
-from channel.ui import (
-    currency,
-    db_settings,
-    download_csv,
-    page_header,
-    partner_columns,
-    partners_match,
-    query,
-    with_partner_links,
-)
 
 WORKLIST_ROWS = 500
 
-filters = page_header(
+page = ui.open_page(
     "Partner manager portfolio",
     "A partner manager's book: how it compares with the channel, and what to work on first.",
+    require_partners=False,  # the manager picker comes first
 )
-symbol = currency()
-settings = db_settings()
-params = filters.params()
+filters, params, symbol, settings = page.filters, page.params, page.symbol, page.settings
 
 # --- The manager picker, synced with the sidebar's Partner manager filter -----------------------
-options = query("filter_options", scope=filters.scope_param())
+options = ui.query("filter_options", scope=filters.scope_param())
 managers = options.filter(pl.col("filter") == "partner_manager")["value"].to_list()
 st.session_state["portfolio_managers"] = list(filters.choices["partner_manager"])
 
@@ -49,60 +39,50 @@ st.multiselect(
 )
 chosen = filters.choices["partner_manager"]
 
-if not partners_match(filters):
-    st.stop()
+page.require_partners()
 
 # --- 1. The book at a glance ------------------------------------------------------------------
 if chosen:
-    everyone = {**params, **dict.fromkeys(("segment", "region", "partner_type", "program_tier"))}
-    everyone["partner_manager"] = None
-    book = query("overview_kpis", **params).row(0, named=True)
-    channel = query("overview_kpis", **everyone).row(0, named=True)
+    everyone = {**params, **no_filters(filters.scope_param())}
+    book = ui.query("overview_kpis", **params).row(0, named=True)
+    channel = ui.query("overview_kpis", **everyone).row(0, named=True)
     versus = "channel" if filters.scope is None else "all yours"
     who = ", ".join(chosen) if len(chosen) <= 3 else f"{len(chosen)} partner managers"
     st.subheader(f"The book of {who}", anchor=False)
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric(
+    ui.card(
+        m1,
         "Partners",
         f"{book['partners']:,}",
-        delta=f"{charts.pct(book['partners'] / channel['partners'])} of {filters.everyone}",
-        delta_color="off",
-        delta_arrow="off",
-        border=True,
+        f"{charts.pct(book['partners'] / channel['partners'])} of {filters.everyone}",
     )
     revenue_share = book["revenue_t4q"] / channel["revenue_t4q"] if channel["revenue_t4q"] else None
-    m2.metric(
+    ui.card(
+        m2,
         "Revenue, last 4 quarters",
         charts.money(book["revenue_t4q"], symbol),
-        delta=f"{charts.pct(revenue_share)} of {filters.everyone}",
-        delta_color="off",
-        delta_arrow="off",
+        f"{charts.pct(revenue_share)} of {filters.everyone}",
         help=explain("revenue_t4q", settings, symbol),
-        border=True,
     )
-    m3.metric(
+    ui.card(
+        m3,
         f"Attainment {filters.as_of_label}",
         charts.pct(book["attainment_asof"]),
-        delta=f"{versus} {charts.pct(channel['attainment_asof'])}",
-        delta_color="off",
-        delta_arrow="off",
+        f"{versus} {charts.pct(channel['attainment_asof'])}",
         help=explain("attainment_asof", settings, symbol),
-        border=True,
     )
     flagged = book["watch"] + book["at_risk"] + book["replace_review"]
     channel_flagged = channel["watch"] + channel["at_risk"] + channel["replace_review"]
-    m4.metric(
+    ui.card(
+        m4,
         "Partners not OK",
         f"{flagged:,}",
-        delta=f"{charts.pct(flagged / book['partners'])} vs {versus} "
+        f"{charts.pct(flagged / book['partners'])} vs {versus} "
         f"{charts.pct(channel_flagged / channel['partners'])}",
-        delta_color="off",
-        delta_arrow="off",
         help=explain("status", settings, symbol),
-        border=True,
     )
-    book_counts = query("tier_status_counts", **params)
-    channel_counts = query("tier_status_counts", **everyone)
+    book_counts = ui.query("tier_status_counts", **params)
+    channel_counts = ui.query("tier_status_counts", **everyone)
     left, right = st.columns(2)
     with left:
         st.plotly_chart(
@@ -133,44 +113,26 @@ st.caption(
     "largest shortfall against this quarter's target, then the largest tier mismatch (holding "
     "a tier it does not earn, or earning one it does not hold), then the weakest alignment."
 )
-worklist = query("portfolio_worklist", limit=WORKLIST_ROWS, **params)
-shown = with_partner_links(worklist).with_columns(
-    pl.col("status").replace_strict(charts.STATUS_LABELS)
-)
-st.dataframe(
+worklist = ui.query("portfolio_worklist", limit=WORKLIST_ROWS, **params)
+shown = ui.with_labels(ui.with_partner_links(worklist))
+ui.table(
     shown,
-    hide_index=True,
-    width="stretch",
-    column_order=[
+    filters,
+    [
         c
         for c in shown.columns
         if c not in ("partner_id", "alignment_gap")
         and not (c == "partner_manager" and len(chosen) == 1)
         and not (c == "pace" and not filters.in_progress)
     ],
-    column_config={
-        **partner_columns(filters),
-        "partner_manager": "Manager",
-        "program_tier": "Holds",
-        "earned_tier": st.column_config.TextColumn(
-            "Earns", help=explain("earned_tier", settings, symbol)
-        ),
-        "shortfall": st.column_config.NumberColumn(
-            f"Shortfall ({symbol})",
-            format="compact",
-            help="Target minus won revenue in the as-of quarter, when missed",
-        ),
-        "tier_gap": st.column_config.NumberColumn(
-            "Tier gap",
-            help="Tiers held above (+) or below (−) the tier earned",
-            width="small",
-        ),
-    },
+    partner_manager="Manager",
+    program_tier={"label": "Holds", "width": None},
+    earned_tier={"label": "Earns", "width": None},
 )
-total = query("partner_count", **params)["partners"][0]
+total = ui.query("partner_count", **params)["partners"][0]
 if total > worklist.height:
     st.caption(f"Showing the first {worklist.height:,} of {total:,} partners; the CSV has them.")
-download_csv(
+ui.download_csv(
     lambda: run("portfolio_worklist", limit=total, **params),
     f"worklist_{filters.as_of}.csv",
     key="worklist_csv",
@@ -179,32 +141,27 @@ download_csv(
 # --- 3. Manager comparison (for leadership; hidden for a single manager) ----------------------
 if len(chosen) != 1:
     st.subheader("Partner managers compared", anchor=False)
-    comparison = query("manager_comparison", **params)
+    comparison = ui.query("manager_comparison", **params)
     st.plotly_chart(portfolio_charts.manager_workload(comparison, symbol), key="workload")
     st.caption(
         "Each point is a partner manager. Far right with little height: many partners, little "
         "revenue (a high-volume, low-value book). Large points carry many flagged partners."
     )
-    st.dataframe(
+    ui.table(
         comparison,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "partner_manager": "Partner manager",
-            "partners": "Partners",
-            "revenue_t4q": st.column_config.NumberColumn(
-                f"Revenue 4Q ({symbol})", format="compact"
-            ),
-            "attainment": st.column_config.NumberColumn(
-                f"Attainment {filters.as_of_label}", format="percent"
-            ),
-            "flagged": st.column_config.NumberColumn("Not OK", help="Watch, at risk or review"),
-            "replace_review": "Replacement review",
-            "smb": "SMB",
-            "midmarket": "Midmarket",
-            "enterprise": "Enterprise",
-            "mixed": "Mixed",
-            "main_segment": "Main segment",
-        },
+        filters,
+        partner_manager={},
+        partners="Partners",
+        revenue_t4q={"width": None},
+        attainment=st.column_config.NumberColumn(  # a book's, not a partner's
+            f"Attainment {filters.as_of_label}", format="percent"
+        ),
+        flagged=st.column_config.NumberColumn("Not OK", help="Watch, at risk or review"),
+        replace_review="Replacement review",
+        smb="SMB",
+        midmarket="Midmarket",
+        enterprise="Enterprise",
+        mixed="Mixed",
+        main_segment="Main segment",
     )
-    download_csv(comparison, f"managers_{filters.as_of}.csv", key="managers_csv")
+    ui.download_csv(comparison, f"managers_{filters.as_of}.csv", key="managers_csv")

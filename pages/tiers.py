@@ -4,138 +4,74 @@ differ. Four tabs; only the open tab runs its queries (the tab is kept in the UR
 import polars as pl
 import streamlit as st
 
-from channel import charts
-from channel.charts import tiers as tc
+from channel import charts, ui
+from channel.charts import tiers as tier_charts
 from channel.definitions import explain
 from channel.runner import run
-from channel.ui import (
-    currency,
-    db_settings,
-    download_csv,
-    go_to_partner,
-    page_header,
-    partner_link_column,
-    partners_match,
-    query,
-    selected_partner,
-    with_partner_links,
-)
 
 MISMATCH_ROWS = 500  # rows shown; the download holds them all
 FLAGGED_ROWS = 200
-TABS = ["Tiers", "Concentration and velocity", "Resources and segments", "What-if floors"]
 FLOOR_KEYS = {
     "Platinum": ("tiers_floor_platinum", "tier_floor_platinum"),
     "Gold": ("tiers_floor_gold", "tier_floor_gold"),
     "Silver": ("tiers_floor_silver", "tier_floor_silver"),
 }
 
-filters = page_header(
+page = ui.open_page(
     "Partner tiers",
     "Which partners carry the revenue, whether the tiers they hold and the resources they get "
     "follow it, and how segments differ, for the partners in the filters.",
 )
-if not partners_match(filters):
-    st.stop()
-
-params = filters.params()
-symbol = currency()
-settings = db_settings()
+filters, params, symbol, settings = page.filters, page.params, page.symbol, page.settings
 tier_help = explain("earned_tier", settings, symbol)
 money = charts.money
 pct = charts.pct
-
-
-def revenue_column(label: str = "Revenue 4Q", help: str | None = None):
-    return st.column_config.NumberColumn(
-        f"{label} ({symbol})",
-        help=help or "Won revenue, the as-of quarter and the three before it",
-        format="compact",
-    )
-
-
-def full_csv(name: str, shape=None, **query_params: object):
-    """CSV of a query's whole result (passed through ``shape`` when given), built only when the
-    user clicks the download button, on Streamlit's download thread."""
-
-    def build() -> bytes:
-        frame = run(name, **query_params)
-        return (shape(frame) if shape else frame).write_csv().encode("utf-8")
-
-    return build
-
-
-def download_all(
-    name: str, total: int, file_name: str, key: str, shape=None, **query_params: object
-) -> None:
-    st.download_button(
-        f"Download all {total:,} (CSV)",
-        full_csv(name, shape, **query_params),
-        file_name=file_name,
-        mime="text/csv",
-        key=key,
-        on_click="ignore",
-        icon=":material/download:",
-    )
-
-
-tabs = st.tabs(TABS, key="tiers_view", on_change="rerun", bind="query-params")
+REVENUE = {"width": None}  # the registry's revenue_t4q, sized by Streamlit in these tables
 
 
 # --- Tab 1: tiers -------------------------------------------------------------------------------
 def tiers_tab() -> None:
-    mismatches = query("tiers_mismatches", limit=MISMATCH_ROWS, **params)
-    movement = query("tiers_movement", **params)
+    mismatches = ui.query("tiers_mismatches", limit=MISMATCH_ROWS, **params)
+    movement = ui.query("tiers_movement", **params)
     totals = mismatches.row(0, named=True) if mismatches.height else {}
     over = (totals.get("over_tiered_partners", 0), totals.get("over_tiered_revenue_t4q", 0))
     under = (totals.get("promotion_partners", 0), totals.get("promotion_revenue_t4q", 0))
-    in_scope = query("partner_count", **params)["partners"][0]
+    in_scope = ui.query("partner_count", **params)["partners"][0]
 
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(
-        "Partners in scope",
-        f"{in_scope:,}",
-        help="Partners that pass the filters.",
-        border=True,
-    )
-    c2.metric(
+    ui.card(c1, "Partners in scope", f"{in_scope:,}", help="Partners that pass the filters.")
+    ui.card(
+        c2,
         "Over-tiered",
         f"{over[0]:,}",
-        delta=f"{money(over[1], symbol)} revenue 4Q",
-        delta_color="off",
-        delta_arrow="off",
+        f"{money(over[1], symbol)} revenue 4Q",
         help="Partners holding a higher program tier than their trailing-four-quarter revenue "
         "earns: their benefits are over-paid. " + tier_help,
-        border=True,
     )
-    c3.metric(
+    ui.card(
+        c3,
         "Promotion candidates",
         f"{under[0]:,}",
-        delta=f"{money(under[1], symbol)} revenue 4Q",
-        delta_color="off",
-        delta_arrow="off",
+        f"{money(under[1], symbol)} revenue 4Q",
         help="Partners earning a higher tier than the program tier they hold (a partner with "
         "no program tier counts as Registered). " + tier_help,
-        border=True,
     )
     if movement.height:
         m = movement.row(0, named=True)
-        c4.metric(
+        ui.card(
+            c4,
             f"Tier moves since {m['quarter_before']}",
             f"▲ {m['moved_up']:,}",
-            delta=f"▼ {m['moved_down']:,} · {m['stayed']:,} kept their tier",
-            delta_color="off",
-            delta_arrow="off",
+            f"▼ {m['moved_down']:,} · {m['stayed']:,} kept their tier",
             help="Partners whose earned tier climbed (▲) or dropped (▼) between the quarter four "
             "quarters before the as-of quarter and the as-of quarter.",
-            border=True,
         )
     else:
         c4.metric("Tier moves", "–", help="Needs data four quarters before the as-of quarter.")
 
     st.subheader("Who carries the revenue")
-    structure = query("revenue_by_segment_tier", **params)
-    st.plotly_chart(tc.tier_structure(structure, symbol), key="tier_structure")
+    structure = ui.query("revenue_by_segment_tier", **params)
+    st.plotly_chart(tier_charts.tier_structure(structure, symbol), key="tier_structure")
     st.caption(
         "Compare the two halves of each bar: the top tiers are a thin slice of the partners but "
         "most of the revenue. Tiers are earned from trailing-four-quarter won revenue."
@@ -144,19 +80,20 @@ def tiers_tab() -> None:
     left, right = st.columns([1, 1])
     with left:
         st.subheader("Held tier against earned tier")
-        matrix = query("tiers_matrix", **params)
-        st.plotly_chart(tc.tier_matrix(matrix, symbol), key="tier_matrix")
+        matrix = ui.query("tiers_matrix", **params)
+        st.plotly_chart(tier_charts.tier_matrix(matrix, symbol), key="tier_matrix")
         st.caption(
-            "The diagonal holds what it earns; red cells above it are over-tiered (benefits "
-            "over-paid), green cells below it are promotion candidates. Hover for revenue."
+            "The diagonal holds what it earns; orange cells (▼) above it are over-tiered "
+            "(benefits over-paid), blue cells (▲) below it are promotion candidates. Hover for "
+            "revenue."
         )
     with right:
         st.subheader("Tier movement over four quarters")
         if movement.height:
-            st.plotly_chart(tc.tier_movement(movement), key="tier_movement")
+            st.plotly_chart(tier_charts.tier_movement(movement), key="tier_movement")
             st.caption(
                 f"Partners per earned tier in {movement['quarter_before'][0]} (left) and "
-                f"{filters.as_of} (right): green bands climbed a tier, red bands dropped."
+                f"{filters.as_of} (right): blue bands climbed a tier, orange bands dropped."
             )
         else:
             st.info(
@@ -169,18 +106,21 @@ def tiers_tab() -> None:
     if total == 0:
         st.success("Every partner in scope holds the tier it earns.")
         return
-    shown = with_partner_links(
-        mismatches.with_columns(
-            pl.col("tier_gap").sign().replace_strict(tc.FINDING_SHORT).alias("finding"),
-            pl.col("tier_gap").abs().alias("tiers_apart"),
-            pl.col("status").replace_strict(charts.STATUS_LABELS).alias("status"),
+    shown = ui.with_partner_links(
+        ui.with_labels(
+            mismatches.with_columns(
+                pl.col("tier_gap")
+                .sign()
+                .replace_strict(tier_charts.FINDING_SHORT)
+                .alias("finding"),
+                pl.col("tier_gap").abs().alias("tiers_apart"),
+            )
         )
     )
-    st.dataframe(
+    ui.table(
         shown,
-        hide_index=True,
-        width="stretch",
-        column_order=[
+        filters,
+        [
             "partner_link",
             "partner_name",
             "finding",
@@ -193,49 +133,40 @@ def tiers_tab() -> None:
             "segment",
             "partner_manager",
         ],
-        column_config={
-            "partner_link": partner_link_column(),
-            "partner_name": st.column_config.TextColumn("Partner", width="medium"),
-            "finding": "Finding",
-            "program_tier": st.column_config.TextColumn(
-                "Holds", help="Program tier held; (none) = no tier"
-            ),
-            "earned_tier": st.column_config.TextColumn("Earns", help=tier_help),
-            "tiers_apart": st.column_config.NumberColumn(
-                "Apart", help="Tiers apart", width="small"
-            ),
-            "revenue_t4q": revenue_column(),
-            "won_deals_t4q": st.column_config.NumberColumn(
-                "Deals 4Q", help="Won deals, trailing four quarters", width="small"
-            ),
-            "status": st.column_config.TextColumn("Status", width="small"),
-            "segment": "Segment",
-            "partner_manager": "Partner manager",
+        partner_link="Partner ID",
+        finding="Finding",
+        program_tier={
+            "label": "Holds",
+            "help": "Program tier held; (none) = no tier",
+            "width": None,
         },
+        earned_tier={"label": "Earns", "width": None},
+        tiers_apart=st.column_config.NumberColumn("Apart", help="Tiers apart", width="small"),
+        revenue_t4q=REVENUE,
+        won_deals_t4q={"label": "Deals 4Q", "width": "small"},
+        status={"width": "small"},
+        segment={"width": None},
     )
     st.caption(
         f"Showing {mismatches.height:,} of {total:,} (at most {MISMATCH_ROWS:,} of each "
         "finding): over-tiered first (widest gap, least revenue first), then promotion "
         "candidates (widest gap, most revenue first)."
     )
-    if total <= mismatches.height:
-        download_csv(mismatches, f"tier_mismatches_{filters.as_of}.csv", key="mismatches_csv")
-    else:
-        download_all(
-            "tiers_mismatches",
-            total,
-            f"tier_mismatches_{filters.as_of}.csv",
-            "mismatches_csv",
-            limit=None,
-            **params,
-        )
+    ui.download_csv(
+        mismatches
+        if total <= mismatches.height
+        else lambda: run("tiers_mismatches", limit=None, **params),
+        f"tier_mismatches_{filters.as_of}.csv",
+        key="mismatches_csv",
+        total=None if total <= mismatches.height else total,
+    )
 
 
 # --- Tab 2: concentration and velocity --------------------------------------------------------
 def concentration_tab() -> None:
-    concentration = query("tiers_concentration", **params)
-    quadrants = query("tiers_quadrants", limit=FLAGGED_ROWS, **params)
-    kpis = tc.concentration_kpis(concentration)
+    concentration = ui.query("tiers_concentration", **params)
+    quadrants = ui.query("tiers_quadrants", limit=FLAGGED_ROWS, **params)
+    kpis = tier_charts.concentration_kpis(concentration)
     now, before = kpis.get("current"), kpis.get("previous")
     st.subheader("Revenue concentration")
     if not now or not now["revenue_t4q"]:
@@ -280,27 +211,27 @@ def concentration_tab() -> None:
     left, right = st.columns([2, 3])
     with left:
         if now and now["revenue_t4q"]:
-            st.plotly_chart(tc.concentration_curve(concentration), key="concentration")
+            st.plotly_chart(tier_charts.concentration_curve(concentration), key="concentration")
             st.caption(
                 "Read up from any share of partners (largest first) to the share of revenue "
                 "they hold; the further the curve bows above the diagonal, the more a few "
                 "partners carry the channel."
             )
     with right:
-        marks = query("tiers_velocity", **params)
-        rows = tc.quadrant_rows(quadrants)
+        marks = ui.query("tiers_velocity", **params)
+        rows = tier_charts.quadrant_rows(quadrants)
         off_chart = rows.filter(pl.col("group_key") == "no_revenue")
         off = off_chart["partners"][0] if off_chart.height else 0
         if marks.height:
             event = st.plotly_chart(
-                tc.velocity_volume(marks, quadrants, symbol),
+                tier_charts.velocity_volume(marks, quadrants, symbol),
                 key="velocity_volume",
                 on_select="rerun",
                 selection_mode="points",
             )
-            picked = selected_partner(event)
+            picked = ui.selected_partner(event)
             if picked:
-                go_to_partner(picked)
+                ui.go_to_partner(picked)
             first = rows.row(0, named=True) if rows.height else {}
             st.caption(
                 "Up and right is better: dashed lines are the medians of the partners on the "
@@ -325,35 +256,32 @@ def concentration_tab() -> None:
         "revenue_t4q",
         "revenue_share",
     )
-    st.dataframe(
+    ui.table(
         table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "quadrant": st.column_config.TextColumn(
-                "Quadrant",
-                help="Velocity = won deals, volume = won revenue, both over the trailing four "
-                "quarters. High = above the median of the partners on the chart (at the median "
-                "counts as low).",
-            ),
-            "partners": st.column_config.NumberColumn("Partners", format="localized"),
-            "partner_share": st.column_config.NumberColumn("Share of partners", format="percent"),
-            "revenue_t4q": revenue_column(),
-            "revenue_share": st.column_config.NumberColumn("Share of revenue", format="percent"),
-        },
+        filters,
+        revenue_t4q=REVENUE,
+        quadrant=st.column_config.TextColumn(
+            "Quadrant",
+            help="Velocity = won deals, volume = won revenue, both over the trailing four "
+            "quarters. High = above the median of the partners on the chart (at the median "
+            "counts as low).",
+        ),
+        partners=st.column_config.NumberColumn("Partners", format="localized"),
+        partner_share=st.column_config.NumberColumn("Share of partners", format="percent"),
+        revenue_share=st.column_config.NumberColumn("Share of revenue", format="percent"),
     )
     st.caption(
         "Count and revenue per quadrant: the top-right quadrant should hold most of the revenue; "
         "a crowded bottom-left is a long tail that costs attention."
     )
-    download_csv(
+    ui.download_csv(
         rows.drop("flagged", "dimension"), f"quadrants_{filters.as_of}.csv", key="quadrants_csv"
     )
 
 
 # --- Tab 3: resources and segments ------------------------------------------------------------
 def resources_tab() -> None:
-    fresh = query("data_freshness").row(0, named=True)
+    fresh = ui.query("data_freshness").row(0, named=True)
     has_investments = "investments" in (fresh["files_present"] or [])
     st.subheader("Resources against revenue")
     if not has_investments:
@@ -363,7 +291,9 @@ def resources_tab() -> None:
             "fiscal_quarter, program, amount) to the import folder and load it again.",
             icon=":material/info:",
         )
-    quadrants = query("tiers_quadrants", limit=FLAGGED_ROWS, **params) if has_investments else None
+    quadrants = (
+        ui.query("tiers_quadrants", limit=FLAGGED_ROWS, **params) if has_investments else None
+    )
     if quadrants is not None and not quadrants["investment_t4q"].sum():
         st.info(
             "None of these partners received investment in the trailing four quarters "
@@ -373,7 +303,7 @@ def resources_tab() -> None:
         left, right = st.columns(2)
         with left:
             st.plotly_chart(
-                tc.share_comparison(
+                tier_charts.share_comparison(
                     quadrants, "earned_tier", "Revenue and investment per earned tier"
                 ),
                 key="resources_tier",
@@ -384,7 +314,7 @@ def resources_tab() -> None:
             )
         with right:
             st.plotly_chart(
-                tc.share_comparison(
+                tier_charts.share_comparison(
                     quadrants, "quadrant", "Revenue and investment per velocity × volume quadrant"
                 ),
                 key="resources_quadrant",
@@ -395,15 +325,15 @@ def resources_tab() -> None:
             )
         left, right = st.columns(2)
         with left:
-            programs = query("tiers_program_roi", **params)
-            st.plotly_chart(tc.program_roi(programs, symbol), key="program_roi")
+            programs = ui.query("tiers_program_roi", **params)
+            st.plotly_chart(tier_charts.program_roi(programs, symbol), key="program_roi")
             st.caption(
                 "Each program's funded partners' revenue per unit it invested in them, over the "
                 "same four quarters; a partner funded by two programs counts in both."
             )
-            download_csv(programs, f"programs_{filters.as_of}.csv", key="programs_csv")
+            ui.download_csv(programs, f"programs_{filters.as_of}.csv", key="programs_csv")
         with right:
-            flagged = tc.flagged_partners(quadrants).head(FLAGGED_ROWS)
+            flagged = tier_charts.flagged_partners(quadrants).head(FLAGGED_ROWS)
             lines = quadrants.row(0, named=True)
             count = lines["flagged_total"]
             st.markdown(
@@ -417,11 +347,10 @@ def resources_tab() -> None:
             if flagged.height == 0:
                 st.success("No partner with significant investment sits in the low quadrant.")
             else:
-                st.dataframe(
-                    with_partner_links(flagged),
-                    hide_index=True,
-                    width="stretch",
-                    column_order=[
+                ui.table(
+                    ui.with_partner_links(flagged),
+                    filters,
+                    [
                         "partner_link",
                         "partner_name",
                         "investment_t4q",
@@ -432,44 +361,33 @@ def resources_tab() -> None:
                         "segment",
                         "partner_manager",
                     ],
-                    column_config={
-                        "partner_link": partner_link_column(),
-                        "partner_name": st.column_config.TextColumn("Partner", width="medium"),
-                        "investment_t4q": st.column_config.NumberColumn(
-                            f"Invested 4Q ({symbol})",
-                            help="Investment in the as-of quarter and the three before it",
-                            format="compact",
-                        ),
-                        "revenue_t4q": revenue_column(),
-                        "won_deals_t4q": st.column_config.NumberColumn("Won deals 4Q"),
-                        "earned_tier": "Earned tier",
-                        "quadrant": "Quadrant",
-                        "segment": "Segment",
-                        "partner_manager": "Partner manager",
-                    },
+                    partner_link="Partner ID",
+                    revenue_t4q=REVENUE,
+                    earned_tier={"width": None},
+                    quadrant="Quadrant",
+                    segment={"width": None},
                 )
-                if count <= flagged.height:
-                    download_csv(flagged, f"flagged_{filters.as_of}.csv", key="flagged_csv")
-                else:
+                everything = count <= flagged.height
+                if not everything:
                     st.caption(f"Showing the {flagged.height:,} largest investments of {count:,}.")
-                    download_all(
-                        "tiers_quadrants",
-                        count,
-                        f"flagged_{filters.as_of}.csv",
-                        "flagged_csv",
-                        shape=tc.flagged_partners,
-                        limit=None,
-                        **params,
-                    )
+                ui.download_csv(
+                    flagged
+                    if everything
+                    else lambda: tier_charts.flagged_partners(
+                        run("tiers_quadrants", limit=None, **params)
+                    ),
+                    f"flagged_{filters.as_of}.csv",
+                    key="flagged_csv",
+                    total=None if everything else count,
+                )
 
     st.subheader("Segments side by side")
-    segments = query("tiers_segments", **params)
+    segments = ui.query("tiers_segments", **params)
     hidden = set() if has_investments else {"investment_per_partner", "revenue_per_invested"}
-    st.dataframe(
+    ui.table(
         segments,
-        hide_index=True,
-        width="stretch",
-        column_order=[
+        filters,
+        [
             c
             for c in (
                 "segment",
@@ -484,48 +402,46 @@ def resources_tab() -> None:
             )
             if c not in hidden
         ],
-        column_config={
-            "segment": "Segment",
-            "partners": st.column_config.NumberColumn("Partners", format="localized"),
-            "revenue_t4q": revenue_column(),
-            "avg_deal_size": st.column_config.NumberColumn(
-                f"Avg deal ({symbol})",
-                help="Won revenue ÷ won deals, trailing four quarters",
-                format="compact",
-            ),
-            "deals_per_partner": st.column_config.NumberColumn(
-                "Deals per partner",
-                help="Won deals in the trailing four quarters ÷ partners",
-                format="%.1f",
-            ),
-            "cycle_days_median": st.column_config.NumberColumn(
-                "Cycle days",
-                help="Median days from created_on to closed_on over the won deals of the "
-                "trailing four quarters that have a created_on; empty when none has one",
-                format="%.0f",
-            ),
-            "attainment": st.column_config.NumberColumn(
-                "Attainment",
-                help=explain("attainment_asof", settings, symbol),
-                format="percent",
-            ),
-            "investment_per_partner": st.column_config.NumberColumn(
-                f"Invested/partner ({symbol})",
-                help="Investment in the trailing four quarters ÷ partners",
-                format="compact",
-            ),
-            "revenue_per_invested": st.column_config.NumberColumn(
-                f"Revenue per {symbol}1",
-                help="Won revenue ÷ investment, both over the trailing four quarters",
-                format="%.1f",
-            ),
-        },
+        segment={"width": None},
+        partners=st.column_config.NumberColumn("Partners", format="localized"),
+        revenue_t4q=REVENUE,
+        avg_deal_size=st.column_config.NumberColumn(
+            f"Avg deal ({symbol})",
+            help="Won revenue ÷ won deals, trailing four quarters",
+            format="compact",
+        ),
+        deals_per_partner=st.column_config.NumberColumn(
+            "Deals per partner",
+            help="Won deals in the trailing four quarters ÷ partners",
+            format="%.1f",
+        ),
+        cycle_days_median=st.column_config.NumberColumn(
+            "Cycle days",
+            help="Median days from created_on to closed_on over the won deals of the "
+            "trailing four quarters that have a created_on; empty when none has one",
+            format="%.0f",
+        ),
+        attainment=st.column_config.NumberColumn(  # a segment's, not a partner's
+            "Attainment",
+            help=explain("attainment_asof", settings, symbol),
+            format="percent",
+        ),
+        investment_per_partner=st.column_config.NumberColumn(
+            f"Invested/partner ({symbol})",
+            help="Investment in the trailing four quarters ÷ partners",
+            format="compact",
+        ),
+        revenue_per_invested=st.column_config.NumberColumn(
+            f"Revenue per {symbol}1",
+            help="Won revenue ÷ investment, both over the trailing four quarters",
+            format="%.1f",
+        ),
     )
     st.caption(
         "One row per segment (engagement model), then all of them together: compare deal size "
         "and velocity against what each segment gets and brings back."
     )
-    download_csv(segments, f"segments_{filters.as_of}.csv", key="segments_csv")
+    ui.download_csv(segments, f"segments_{filters.as_of}.csv", key="segments_csv")
 
 
 # --- Tab 4: what-if floors -----------------------------------------------------------------------
@@ -536,7 +452,7 @@ def reset_floors() -> None:
 
 def what_if_tab() -> None:
     configured = {tier: float(settings[s]) for tier, (_, s) in FLOOR_KEYS.items()}
-    choices = tc.floor_choices(list(configured.values()))
+    choices = tier_charts.floor_choices(list(configured.values()))
     st.subheader("What if the tier floors moved?")
     st.caption(
         "Move a floor to see at once how many partners, and how much revenue, would change "
@@ -560,7 +476,7 @@ def what_if_tab() -> None:
     if not chosen["Platinum"] >= chosen["Gold"] >= chosen["Silver"]:
         st.warning("Floors must keep Platinum ≥ Gold ≥ Silver. Move a slider to fix the order.")
         return
-    what_if = query(
+    what_if = ui.query(
         "tiers_what_if",
         floor_platinum=chosen["Platinum"],
         floor_gold=chosen["Gold"],
@@ -572,36 +488,34 @@ def what_if_tab() -> None:
         return
     totals = what_if.row(0, named=True)
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(
+    ui.card(
+        c1,
         "Would change tier",
         f"{totals['changed_partners']:,}",
-        delta=f"of {query('partner_count', **params)['partners'][0]:,} in scope",
-        delta_color="off",
-        delta_arrow="off",
+        f"of {ui.query('partner_count', **params)['partners'][0]:,} in scope",
         help="Partners whose tier under the floors above differs from the tier they earn now",
-        border=True,
     )
-    c2.metric(
+    ui.card(
+        c2,
         "Their revenue 4Q",
         money(totals["changed_revenue_t4q"], symbol),
         help="Trailing-four-quarter revenue of the partners whose tier would change",
-        border=True,
     )
-    c3.metric(
+    ui.card(
+        c3,
         "Would climb",
         f"▲ {totals['moved_up']:,}",
         help="Partners that would earn a higher tier than they earn now",
-        border=True,
     )
-    c4.metric(
+    ui.card(
+        c4,
         "Would drop",
         f"▼ {totals['moved_down']:,}",
         help="Partners that would earn a lower tier than they earn now",
-        border=True,
     )
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(tc.what_if_tiers(what_if), key="what_if")
+        st.plotly_chart(tier_charts.what_if_tiers(what_if), key="what_if")
         st.caption(
             "Solid bars are today's earned tiers; hatched bars are the tiers the same revenue "
             "would earn with the floors above."
@@ -613,21 +527,24 @@ def what_if_tab() -> None:
         if moves.height == 0:
             st.success("No partner changes tier with these floors.")
         else:
-            st.dataframe(
+            ui.table(
                 moves,
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "earned_tier": "Earned now",
-                    "what_if_tier": "Would earn",
-                    "partners": st.column_config.NumberColumn("Partners", format="localized"),
-                    "revenue_t4q": revenue_column(),
-                },
+                filters,
+                earned_tier={"label": "Earned now", "width": None},
+                what_if_tier="Would earn",
+                partners=st.column_config.NumberColumn("Partners", format="localized"),
+                revenue_t4q=REVENUE,
             )
-            download_csv(moves, f"what_if_{filters.as_of}.csv", key="what_if_csv")
+            ui.download_csv(moves, f"what_if_{filters.as_of}.csv", key="what_if_csv")
 
 
-for tab, draw in zip(tabs, (tiers_tab, concentration_tab, resources_tab, what_if_tab), strict=True):
-    with tab:
-        if tab.open:
-            draw()
+ui.lazy_tabs(
+    {
+        "Tiers": tiers_tab,
+        "Concentration and velocity": concentration_tab,
+        "Resources and segments": resources_tab,
+        "What-if floors": what_if_tab,
+    },
+    key="tiers_view",
+    on_change="rerun",
+)

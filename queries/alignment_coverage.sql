@@ -1,7 +1,8 @@
 -- Priority against coverage: one row per vertical that the as-of fiscal year prioritises, or that
 -- the filtered partners declare or won revenue in over the trailing four quarters; ordered by the
 -- vendor's priority weight (largest first), then by won revenue.
--- Params: $as_of and the five filter lists.
+-- Params: $as_of and the filter lists $segment, $region, $partner_type, $program_tier,
+-- $partner_manager, $scope.
 --   priority_weight    the vendor's weight for the as-of fiscal year (0 when unlisted)
 --   weight_rel         weight / the year's largest weight (the factor the alignment score uses)
 --   priority_share     weight / the sum of the year's weights (so it adds up to 1 like the shares)
@@ -17,6 +18,7 @@
 --                      gap_threshold_pts or more below its priority share; over_served: a vertical
 --                      without priority that holds gap_threshold_pts or more of the focus or the
 --                      revenue; otherwise in_line
+--   gap_threshold_pts  the alignment_gap_pts setting (channel.toml), as the database was built
 with anchor as (
     select as_of_idx($as_of) as idx, as_of_idx($as_of) // 4 as fiscal_year
 ),
@@ -90,7 +92,7 @@ final as (
         *,
         (focus_share - priority_share) * 100 as focus_gap_pts,
         (revenue_share - priority_share) * 100 as revenue_gap_pts,
-        5.0::double as gap_threshold_pts
+        (select alignment_gap_pts from settings) as gap_threshold_pts
     from shares
 )
 

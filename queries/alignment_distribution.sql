@@ -3,16 +3,17 @@
 -- queries/build/34_partner_alignment_by_year.sql). Bins are 0.05 wide: bin k holds k/20 <= score <
 -- (k+1)/20, and a score of exactly 1 sits in the last bin (k = 19).
 -- Params: $as_of, $group_by ('earned_tier' or 'segment'; anything else, null included, means
--- 'earned_tier'), and the five filter lists.
+-- 'earned_tier'), and the filter lists $segment, $region, $partner_type, $program_tier,
+-- $partner_manager, $scope.
 --   group_partners, group_median: partners with a score in the group, and their median score
 with scored as (
     select
-        case when $group_by = 'segment' then p.segment else pq.earned_tier end as group_value,
-        pq.alignment_score
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
-    join partner_quarter as pq
-        on pq.partner_id = p.partner_id and pq.quarter_idx = as_of_idx($as_of)
-    where pq.alignment_score is not null
+        case when $group_by = 'segment' then p.segment else p.earned_tier end as group_value,
+        p.alignment_score
+    from partner_scorecard(
+        $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as p
+    where p.alignment_score is not null
 ),
 
 bins as (
@@ -43,7 +44,7 @@ from bins as b
 join groups as g using (group_value)
 order by
     coalesce(
-        list_position(['Platinum', 'Gold', 'Silver', 'Registered'], b.group_value),
+        tier_rank(b.group_value),
         list_position(['SMB', 'Midmarket', 'Enterprise', 'Mixed'], b.group_value)
     ),
     b.bin

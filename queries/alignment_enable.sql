@@ -3,7 +3,8 @@
 -- the vertical (then focus), or by focus first when $rank_by = 'focus'; at most $limit rows.
 -- Params: $as_of, $vertical (null = the as-of fiscal year's top priority; a vertical the
 -- database does not know gives no rows), $rank_by ('revenue' or 'focus'; anything else, null
--- included, means 'revenue'), $limit, and the five filter lists.
+-- included, means 'revenue'), $limit, and the filter lists $segment, $region, $partner_type,
+-- $program_tier, $partner_manager, $scope.
 --   focus_share             the partner's normalised declared focus on the vertical (0 when it
 --                           declares other verticals only; null when it declares no focus)
 --   revenue_vertical_t4q    won revenue in the vertical, trailing four quarters

@@ -1,7 +1,8 @@
 -- Priorities over time and the channel's response: one row per (fiscal year, vertical), for the
 -- fiscal years up to the as-of quarter's that have vendor priorities or won revenue (of the
 -- filtered partners), and every vertical prioritised or sold in any of those years.
--- Params: $as_of and the five filter lists.
+-- Params: $as_of and the filter lists $segment, $region, $partner_type, $program_tier,
+-- $partner_manager, $scope.
 --   priority_weight, priority_share  the vendor's weight, and weight / the year's total weight
 --                                    (null when the year has no priorities)
 --   is_priority                      weight > 0 in that year

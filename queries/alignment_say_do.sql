@@ -2,7 +2,8 @@
 -- with a vertical in the trailing four quarters as of $as_of, the partners whose deals diverge
 -- most from their declared focus first (then the larger revenue), at most $limit rows.
 -- The distance is defined once, in queries/build/62_partner_say_do.sql.
--- Params: $as_of, $limit, and the five filter lists.
+-- Params: $as_of, $limit, and the filter lists $segment, $region, $partner_type, $program_tier,
+-- $partner_manager, $scope.
 --   distance              half the L1 distance between the declared focus and the won-revenue
 --                         mix by vertical: 0 = the deals follow the declared focus, 1 = no won
 --                         revenue in any declared vertical

@@ -1,6 +1,7 @@
 -- Segment x vertical: one row per (segment, vertical) where the filtered partners of that
 -- segment won revenue in the trailing four quarters or declare a focus, as of $as_of.
--- Params: $as_of and the five filter lists.
+-- Params: $as_of and the filter lists $segment, $region, $partner_type, $program_tier,
+-- $partner_manager, $scope.
 --   revenue_t4q        won revenue in the vertical (deals without a vertical left out)
 --   revenue_share      revenue_t4q / the segment's won revenue with a vertical
 --   focus_partners     sum of the segment's partners' normalised focus on the vertical

@@ -1,5 +1,6 @@
 -- Alignment headline numbers: one row for the filtered partners as of $as_of.
--- Params: $as_of and the five filter lists. Scores come from partner_quarter.alignment_score
+-- Params: $as_of and the filter lists $segment, $region, $partner_type, $program_tier,
+-- $partner_manager, $scope. Scores come from partner_quarter.alignment_score
 -- (queries/build/34_partner_alignment_by_year.sql); the prior-year comparison reads the same formula
 -- from partner_alignment_by_year (queries/build/34_partner_alignment_by_year.sql).
 --   fiscal_year, has_priorities       the as-of fiscal year, and whether it has weights > 0

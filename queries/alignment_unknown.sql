@@ -1,7 +1,8 @@
 -- Partners of unknown alignment: one row per filtered partner without an alignment score as of
 -- $as_of although the as-of fiscal year has priorities (no declared focus, and no won deal with
 -- a vertical in the trailing four quarters). They are listed, never scored 0.
--- Params: $as_of and the five filter lists.
+-- Params: $as_of and the filter lists $segment, $region, $partner_type, $program_tier,
+-- $partner_manager, $scope.
 --   reason   why there is no score, in words
 with anchor as (
     select as_of_idx($as_of) as idx, as_of_idx($as_of) // 4 as fiscal_year

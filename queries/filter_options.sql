@@ -16,7 +16,7 @@ options as (
     select 'partner_type', partner_type, null from visible
     union
     select 'program_tier', program_tier,
-        list_position(['Platinum', 'Gold', 'Silver', 'Registered'], program_tier)
+        tier_rank(program_tier)
     from visible
     union
     select 'partner_manager', partner_manager, null from visible

@@ -1,23 +1,19 @@
 -- Partner managers compared: one row per partner manager among the filtered partners, as of
 -- $as_of, largest revenue first. Partners without a manager are grouped as "(no manager)".
--- Params: $as_of and the five filter lists.
+-- Params: $as_of and the filter lists $segment, $region, $partner_type, $program_tier,
+-- $partner_manager, $scope.
 --   attainment: won revenue / target in the as-of quarter over partners with a target > 0
 --   flagged: partners whose status is not ok
 --   main_segment: the segment with most of the manager's partners (ties: SMB, Midmarket,
 --                 Enterprise, Mixed)
-with as_of as materialized (
-    -- the as-of quarter index, computed once (the macro inside a join hides it from the scan)
-    select as_of_idx($as_of) as quarter_idx
-)
-
 select
     coalesce(p.partner_manager, '(no manager)') as partner_manager,
     count(*) as partners,
-    sum(pq.revenue_t4q) as revenue_t4q,
-    sum(pq.revenue) filter (where pq.target_amount > 0)
-    / nullif(sum(pq.target_amount) filter (where pq.target_amount > 0), 0) as attainment,
-    count(*) filter (where pq.status <> 'ok') as flagged,
-    count(*) filter (where pq.status = 'replace_review') as replace_review,
+    sum(p.revenue_t4q) as revenue_t4q,
+    sum(p.revenue) filter (where p.target_amount > 0)
+    / nullif(sum(p.target_amount) filter (where p.target_amount > 0), 0) as attainment,
+    count(*) filter (where p.status <> 'ok') as flagged,
+    count(*) filter (where p.status = 'replace_review') as replace_review,
     count(*) filter (where p.segment = 'SMB') as smb,
     count(*) filter (where p.segment = 'Midmarket') as midmarket,
     count(*) filter (where p.segment = 'Enterprise') as enterprise,
@@ -28,8 +24,8 @@ select
         when enterprise then 'Enterprise'
         else 'Mixed'
     end as main_segment
-from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
-join partner_quarter as pq
-    on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
+from partner_scorecard(
+    $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+) as p
 group by all
 order by revenue_t4q desc, partner_manager

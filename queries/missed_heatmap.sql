@@ -3,7 +3,8 @@
 -- Which partners: at most $limit (default 60) of the filtered partners; those with a status other
 -- than ok come first, each group by the largest revenue_t4q as of $as_of.
 -- Row order (row_order): most severe status first, then the longest missed_streak, then revenue_t4q.
--- Params: $as_of, $quarters, $limit, and the five filter lists.
+-- Params: $as_of, $quarters, $limit, and the filter lists $segment, $region, $partner_type,
+-- $program_tier, $partner_manager, $scope.
 --   partners_in_scope     filtered partners in all (so the page can say how many are not shown)
 --   attainment            revenue / target of that quarter (a fraction); null = no target, or a
 --                         target of 0 (neither hit nor missed)
@@ -21,13 +22,13 @@ scoped as (
         p.partner_id,
         p.partner_name,
         p.segment,
-        pq.status,
-        pq.missed_streak,
-        pq.missed_last_8,
-        pq.revenue_t4q
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
-    join partner_quarter as pq on pq.partner_id = p.partner_id
-    where pq.quarter_idx = (select quarter_idx from as_of)
+        p.status,
+        p.missed_streak,
+        p.missed_last_8,
+        p.revenue_t4q
+    from partner_scorecard(
+        $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as p
 ),
 
 picked as (
@@ -42,7 +43,7 @@ ordered as (
         *,
         row_number() over (
             order by
-                list_position(['replace_review', 'at_risk', 'watch', 'ok'], status),
+                status_rank(status) desc,
                 missed_streak desc,
                 revenue_t4q desc,
                 partner_id

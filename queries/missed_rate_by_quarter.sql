@@ -1,12 +1,13 @@
 -- Miss rate and shortfall: one row per fiscal quarter and segment (plus one 'All segments' row per
 -- quarter), over the $quarters quarters ending at $as_of, for the filtered partners that had a
 -- target above 0 that quarter. Quarters or segments without any such partner have no row.
--- Params: $as_of, $quarters (how many; default 8), and the five filter lists.
+-- Params: $as_of, $quarters (how many; default 8), and the filter lists $segment, $region,
+-- $partner_type, $program_tier, $partner_manager, $scope.
 --   targeted_partners     partners with a target > 0 that quarter (is_missed not null)
 --   missed_partners       of those, partners that missed (is_missed, partner_quarter)
 --   miss_rate             missed_partners / targeted_partners (a fraction)
---   shortfall             sum of (target - won revenue) over the missed partner-quarters, in
---                         currency; hits do not offset misses
+--   shortfall             sum of partner_quarter.shortfall (target - won revenue of a missed
+--                         quarter), in currency; hits do not offset misses
 --   target, revenue       sum of targets and of won revenue over the targeted partners
 with as_of as materialized (
     -- the as-of quarter index, computed once (the macro inside a join hides it from the scan)
@@ -20,7 +21,7 @@ per_segment as (
         p.segment,
         count(*) as targeted_partners,
         count(*) filter (where pq.is_missed) as missed_partners,
-        coalesce(sum(pq.target_amount - pq.revenue) filter (where pq.is_missed), 0) as shortfall,
+        coalesce(sum(pq.shortfall) filter (where pq.is_missed), 0) as shortfall,
         sum(pq.target_amount) as target,
         sum(pq.revenue) as revenue
     from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p

@@ -1,7 +1,8 @@
 -- Recovery after a run of misses: one row per streak level, segment (plus 'All segments') and
 -- horizon (1, 2 or 4 quarters), over the whole history up to $as_of, for the filtered partners.
--- Params: $as_of and the five filter lists.
--- Definitions (README "Missed targets"):
+-- Params: $as_of and the filter lists $segment, $region, $partner_type, $program_tier,
+-- $partner_manager, $scope.
+-- Definitions (docs/pages.md, "Missed targets"):
 --   episode         a partner and fiscal quarter q <= $as_of in which its missed streak reaches
 --                   reached_streak (q is missed and its missed_streak equals the level). The
 --                   levels are the watch_streak and at_risk_streak settings (2 and 3 by default).

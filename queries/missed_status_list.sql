@@ -1,46 +1,49 @@
 -- Missed-target status lists: one row per filtered partner whose status as of $as_of is not ok
 -- (watch, at_risk or replace_review), the largest revenue_t4q first. Statuses are exclusive
 -- (the most severe wins), so a partner is in exactly one list; the page splits by status.
--- Params: $as_of, the five filter lists and $limit: at most this many rows per status (null: all).
+-- Params: $as_of, the filter lists $segment, $region, $partner_type, $program_tier,
+-- $partner_manager, $scope, and $limit: at most this many rows per status (null: all).
 --   status_partners       how many filtered partners have this status (before $limit)
 --   earned_tier, status, missed_streak, missed_last_8, targeted_last_8, revenue_t4q:
---                         partner_quarter as of $as_of (queries/build/40_partner_quarter.sql)
+--                         partner_quarter as of $as_of (queries/build/40_partner_quarter.sql),
+--                         through partner_scorecard (queries/build/92_partner_scorecard.sql)
 --   last_attainment       attainment (a fraction) of the latest quarter with a target > 0 among
 --                         the 8 ending at $as_of; last_target_quarter is that quarter
 --   attainment_trend      attainment of each quarter with a target among the 8 fiscal quarters
 --                         ending at $as_of, oldest first; quarters without a target are left out,
 --                         as the streak skips them (a list of targeted_last_8 values)
 with as_of as materialized (
-    -- the as-of quarter index, computed once (the macro inside a join hides it from the scan)
+    -- the as-of quarter index, computed once for the history's eight-quarter range (comparing
+    -- with the macro itself hides the range from the scan)
     select as_of_idx($as_of) as quarter_idx
 ),
 
 flagged as (
     select
-        p.partner_id,
-        p.partner_name,
-        p.segment,
-        p.partner_manager,
-        p.program_tier,
-        pq.earned_tier,
-        pq.status,
-        pq.missed_streak,
-        pq.missed_last_8,
-        pq.targeted_last_8,
-        pq.revenue_t4q,
-        count(*) over (partition by pq.status) as status_partners,
+        partner_id,
+        partner_name,
+        segment,
+        partner_manager,
+        program_tier,
+        earned_tier,
+        status,
+        missed_streak,
+        missed_last_8,
+        targeted_last_8,
+        revenue_t4q,
+        count(*) over (partition by status) as status_partners,
         row_number() over (
-            partition by pq.status order by pq.revenue_t4q desc, p.partner_id
-        ) as status_rank
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
-    join partner_quarter as pq on pq.partner_id = p.partner_id
-    -- an IN list lets DuckDB filter the scan before the join (much faster than a join condition)
-    where pq.quarter_idx = (select quarter_idx from as_of) and pq.status <> 'ok'
+            partition by status order by revenue_t4q desc, partner_id
+        ) as rank_in_status
+    from partner_scorecard(
+        $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    )
+    where status <> 'ok'
 ),
 
 shown as (
     -- only the rows a list shows: the history below is the costly part
-    select * from flagged where $limit is null or status_rank <= $limit
+    select * from flagged where $limit is null or rank_in_status <= $limit
 ),
 
 history as (

@@ -1,5 +1,5 @@
 -- Overview KPI cards: one row for the partners that pass the filters, as of $as_of.
--- Params: $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager.
+-- Params: $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager, $scope.
 --   partners            partners that pass the filters
 --   active_partners     of those, partners with at least one won deal in the trailing four quarters
 --   revenue_t4q         won revenue, the as-of quarter and the three before it
@@ -19,10 +19,10 @@ with as_of as materialized (
 ),
 
 scoped as (
-    select pq.*
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
-    join partner_quarter as pq
-        on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
+    select p.*
+    from partner_scorecard(
+        $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as p
 ),
 
 prev_reach as (

@@ -1,30 +1,15 @@
 -- Revenue per invested unit over the trailing four quarters to $as_of: one row for the partner,
 -- one for its earned-tier peers and one for its segment peers (peers include the partner).
 -- Params: $partner_id, $as_of, $scope (the partner managers the viewer may see; null for all).
---   revenue_per_invested = won revenue_t4q / investment over the same four quarters (null when
---   nothing was invested)
-with me as (
-    select p.partner_id, p.segment, pq.earned_tier
-    from filtered_partners(null, null, null, null, null, $scope) as p
-    join partner_quarter as pq
-        on pq.partner_id = p.partner_id and pq.quarter_idx = as_of_idx($as_of)
-    where p.partner_id = $partner_id
+--   revenue_per_invested = won revenue_t4q / investment over the same four quarters
+--   (partner_quarter.investment_t4q; null when nothing was invested)
+with facts as (
+    select partner_id, segment, earned_tier, revenue_t4q, investment_t4q as invested_t4q
+    from partner_scorecard($as_of, null, null, null, null, null, $scope)
 ),
 
-invested as (
-    select partner_id, sum(amount) as invested_t4q
-    from investments
-    where quarter_idx between as_of_idx($as_of) - 3 and as_of_idx($as_of)
-    group by partner_id
-),
-
-facts as (
-    select p.partner_id, p.segment, pq.earned_tier, pq.revenue_t4q,
-        coalesce(i.invested_t4q, 0) as invested_t4q
-    from filtered_partners(null, null, null, null, null, $scope) as p
-    join partner_quarter as pq
-        on pq.partner_id = p.partner_id and pq.quarter_idx = as_of_idx($as_of)
-    left join invested as i on i.partner_id = p.partner_id
+me as (
+    select partner_id, segment, earned_tier from facts where partner_id = $partner_id
 ),
 
 groups as (

@@ -3,7 +3,8 @@
 -- then the plan ahead: up to four quarters after the as-of quarter that are not complete (the
 -- quarter in progress and planned quarters), with their targets only, so that nothing after the
 -- as-of quarter counts.
--- Params: $as_of, $quarters (how many), and the five filter lists.
+-- Params: $as_of, $quarters (how many), and the filter lists $segment, $region, $partner_type,
+-- $program_tier, $partner_manager, $scope.
 --   quarter_state     'complete', 'in_progress' (revenue and attainment to date) or 'planned'
 --   is_plan           a quarter after the as-of quarter: target only (revenue and attainment null)
 --   revenue           won revenue of all filtered partners

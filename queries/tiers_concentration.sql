@@ -2,7 +2,8 @@
 -- partners. period 'current' is revenue_t4q at the as-of quarter; 'previous' is revenue_t4q four
 -- quarters earlier, which partner_quarter carries on the as-of row as revenue_prev4q (null, and
 -- no 'previous' rows, when the data does not cover those four quarters).
--- Params: $as_of and the five filter lists.
+-- Params: $as_of and the filter lists $segment, $region, $partner_type, $program_tier,
+-- $partner_manager, $scope.
 -- Per period (repeated on each of its rows):
 --   fiscal_quarter   the quarter whose trailing four quarters are measured
 --   partners, revenue_t4q: filtered partners and their total won revenue over those quarters
@@ -20,10 +21,10 @@ with as_of as materialized (
 ),
 
 scoped as (
-    select pq.partner_id, pq.revenue_t4q, pq.revenue_prev4q
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
-    join partner_quarter as pq
-        on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
+    select p.partner_id, p.revenue_t4q, p.revenue_prev4q
+    from partner_scorecard(
+        $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as p
 ),
 
 labels as (

@@ -2,32 +2,27 @@
 -- tier_gap <> 0 (queries/build/51_tier_gap.sql), as of $as_of. Over-tiered partners (gap > 0)
 -- first, the widest gap and the least revenue first; then promotion candidates (gap < 0), the
 -- widest gap and the most revenue first. At most $limit rows of each finding (null = all).
--- Params: $as_of, $limit, and the five filter lists.
+-- Params: $as_of, $limit, and the filter lists $segment, $region, $partner_type, $program_tier,
+-- $partner_manager, $scope.
 -- Totals before the limit (the same on every row):
 --   over_tiered_partners, over_tiered_revenue_t4q: partners with tier_gap > 0, their revenue_t4q
 --   promotion_partners, promotion_revenue_t4q: partners with tier_gap < 0, their revenue_t4q
-with as_of as materialized (
-    -- the as-of quarter index, computed once: comparing with the macro itself in a join or
-    -- filter hides the quarter from the scan and makes the query ~4x slower at 100k partners
-    select as_of_idx($as_of) as quarter_idx
-),
-
-mismatched as (
+with mismatched as (
     select
         p.partner_id,
         p.partner_name,
         p.segment,
         p.partner_manager,
         coalesce(p.program_tier, '(none)') as program_tier,
-        pq.earned_tier,
-        tier_gap(p.program_tier, pq.earned_tier) as tier_gap,
-        pq.revenue_t4q,
-        pq.won_deals_t4q,
-        pq.status
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
-    join partner_quarter as pq
-        on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
-    where tier_gap(p.program_tier, pq.earned_tier) <> 0
+        p.earned_tier,
+        p.tier_gap,
+        p.revenue_t4q,
+        p.won_deals_t4q,
+        p.status
+    from partner_scorecard(
+        $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as p
+    where p.tier_gap <> 0
 ),
 
 totals as (

@@ -1,6 +1,7 @@
 -- Revenue per invested unit by investment program: one row per program with investment in the
 -- trailing four quarters ending at $as_of, for the filtered partners; the largest first.
--- Params: $as_of and the five filter lists.
+-- Params: $as_of and the filter lists $segment, $region, $partner_type, $program_tier,
+-- $partner_manager, $scope.
 --   partners            partners funded by the program in the window
 --   investment_t4q      the program's investment in them (partner_investment)
 --   investment_share    of all programs' investment in the filtered partners

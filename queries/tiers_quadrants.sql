@@ -1,14 +1,15 @@
 -- Velocity x volume quadrants and resources against revenue: one row per earned tier
 -- (dimension 'earned_tier') and one per quadrant (dimension 'quadrant'), for the filtered partners
 -- as of $as_of. Every filtered partner is in exactly one tier and one quadrant.
--- Params: $as_of, $limit (flagged partners listed per row, null = all), the five filter lists.
+-- Params: $as_of, $limit (flagged partners listed per row, null = all), the filter lists $segment,
+-- $region, $partner_type, $program_tier, $partner_manager, $scope.
 -- Quadrants: velocity = won_deals_t4q, volume = revenue_t4q. Partners with both above zero are
 -- "on the chart" and the quadrant lines are their medians. A partner is high velocity when
 -- won_deals_t4q > median_won_deals and high volume when revenue_t4q > median_revenue (at the
 -- median counts as low). Partners with no won deal or no won revenue in the window cannot sit on
 -- a log axis: they form the group 'no_revenue'. Keys: high_high, high_low, low_high, low_low
 -- (velocity first), no_revenue.
---   partners, revenue_t4q, investment_t4q (partner_investment, the same four quarters)
+--   partners, revenue_t4q, investment_t4q (partner_quarter, the same four quarters)
 --   partner_share, revenue_share, investment_share: of the filtered partners' totals
 --   revenue_per_invested  revenue_t4q / investment_t4q of the row (null without investment)
 --   median_won_deals, median_revenue: the quadrant lines (the same on every row)
@@ -16,32 +17,20 @@
 --   flagged_partners  partners in low_low or no_revenue with investment_t4q >=
 --                     significant_investment; flagged lists them (largest investment first,
 --                     at most $limit per row); flagged_total counts them over all rows
-with as_of as materialized (
-    -- the as-of quarter index, computed once: comparing with the macro itself in a join or
-    -- filter hides the quarter from the scan and makes the query ~4x slower at 100k partners
-    select as_of_idx($as_of) as quarter_idx
-),
-
-scoped as (
+with scoped as (
     select
         p.partner_id,
         p.partner_name,
         p.segment,
         p.partner_manager,
-        pq.earned_tier,
-        pq.won_deals_t4q,
-        pq.revenue_t4q,
-        pq.won_deals_t4q > 0 and pq.revenue_t4q > 0 as is_on_chart
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
-    join partner_quarter as pq
-        on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
-),
-
-invested as (
-    select i.partner_id, sum(i.investment_t4q) as investment_t4q
-    from partner_investment as i
-    where i.quarter_idx = (select quarter_idx from as_of)
-    group by i.partner_id
+        p.earned_tier,
+        p.won_deals_t4q,
+        p.revenue_t4q,
+        p.investment_t4q,
+        p.won_deals_t4q > 0 and p.revenue_t4q > 0 as is_on_chart
+    from partner_scorecard(
+        $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as p
 ),
 
 lines as (
@@ -52,16 +41,13 @@ lines as (
 ),
 
 threshold as (
-    select median(i.investment_t4q) as significant_investment
-    from invested as i
-    semi join scoped as s on s.partner_id = i.partner_id
-    where i.investment_t4q > 0
+    select median(investment_t4q) filter (where investment_t4q > 0) as significant_investment
+    from scoped
 ),
 
 classified as (
     select
         s.*,
-        coalesce(i.investment_t4q, 0) as investment_t4q,
         case
             when not s.is_on_chart then 'no_revenue'
             else
@@ -75,7 +61,6 @@ classified as (
     from scoped as s
     cross join lines as l
     cross join threshold as t
-    left join invested as i on i.partner_id = s.partner_id
 ),
 
 flagged as (
@@ -137,8 +122,5 @@ from grouped
 window by_dimension as (partition by dimension)
 order by
     dimension,
-    list_position(
-        ['Platinum', 'Gold', 'Silver', 'Registered',
-            'high_high', 'high_low', 'low_high', 'low_low', 'no_revenue'],
-        group_key
-    )
+    tier_rank(group_key),
+    list_position(['high_high', 'high_low', 'low_high', 'low_low', 'no_revenue'], group_key)

@@ -1,5 +1,6 @@
 -- Segments side by side: one row per segment with filtered partners, then 'All segments' (when
--- there is more than one segment), as of $as_of. Params: $as_of and the five filter lists.
+-- there is more than one segment), as of $as_of. Params: $as_of and the filter lists $segment,
+-- $region, $partner_type, $program_tier, $partner_manager, $scope.
 --   partners            filtered partners in the segment
 --   revenue_t4q         their won revenue, trailing four quarters
 --   won_deals_t4q       their won deals over the same quarters
@@ -9,7 +10,7 @@
 --                       quarters that have a created_on; cycle_deals counts them (null: none)
 --   attainment          revenue / target in the as-of quarter, over partners with a target > 0
 --                       (as the Overview's attainment); null without targets
---   investment_t4q      investment over the same four quarters (partner_investment)
+--   investment_t4q      investment over the same four quarters (partner_quarter)
 --   investment_per_partner  investment_t4q / partners
 --   revenue_per_invested    revenue_t4q / investment_t4q (null without investment)
 with as_of as materialized (
@@ -22,20 +23,14 @@ scoped as (
     select
         p.partner_id,
         p.segment,
-        pq.revenue_t4q,
-        pq.won_deals_t4q,
-        pq.revenue,
-        pq.target_amount
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
-    join partner_quarter as pq
-        on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
-),
-
-invested as (
-    select i.partner_id, sum(i.investment_t4q) as investment_t4q
-    from partner_investment as i
-    where i.quarter_idx = (select quarter_idx from as_of)
-    group by i.partner_id
+        p.revenue_t4q,
+        p.won_deals_t4q,
+        p.revenue,
+        p.target_amount,
+        p.investment_t4q
+    from partner_scorecard(
+        $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as p
 ),
 
 -- the exact median from a histogram of cycle days (a few hundred distinct values), which is much
@@ -84,9 +79,8 @@ segments as (
         sum(s.won_deals_t4q)::bigint as won_deals_t4q,
         sum(s.revenue) filter (where s.target_amount > 0)
         / sum(s.target_amount) filter (where s.target_amount > 0) as attainment,
-        coalesce(sum(i.investment_t4q), 0) as investment_t4q
+        coalesce(sum(s.investment_t4q), 0) as investment_t4q
     from scoped as s
-    left join invested as i on i.partner_id = s.partner_id
     group by grouping sets ((s.segment), ())
 )
 

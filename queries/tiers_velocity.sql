@@ -4,30 +4,25 @@
 -- tier and occupied log-scale cell (1/20 of a decade on each axis), placed at its partners'
 -- geometric mean, so 100,000 partners draw as a few thousand marks; a cell holding a single
 -- partner is still that partner, with its id and name.
--- Params: $as_of and the five filter lists.
+-- Params: $as_of and the filter lists $segment, $region, $partner_type, $program_tier,
+-- $partner_manager, $scope.
 --   partners        partners in the mark
 --   won_deals_t4q, revenue_t4q: the mark's position (velocity, volume)
 --   revenue_total   their summed revenue_t4q
 --   won_deals_min, won_deals_max: the range of won_deals_t4q inside the mark
 --   partner_id, partner_name: set when the mark is one partner
-with as_of as materialized (
-    -- the as-of quarter index, computed once: comparing with the macro itself in a join or
-    -- filter hides the quarter from the scan and makes the query ~4x slower at 100k partners
-    select as_of_idx($as_of) as quarter_idx
-),
-
-plotted as (
+with plotted as (
     select
         p.partner_id,
         p.partner_name,
-        pq.earned_tier,
-        pq.won_deals_t4q,
-        pq.revenue_t4q,
+        p.earned_tier,
+        p.won_deals_t4q,
+        p.revenue_t4q,
         count(*) over () as plotted_partners
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
-    join partner_quarter as pq
-        on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
-    where pq.won_deals_t4q > 0 and pq.revenue_t4q > 0
+    from partner_scorecard(
+        $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as p
+    where p.won_deals_t4q > 0 and p.revenue_t4q > 0
 )
 
 select
@@ -47,7 +42,7 @@ group by
     case when plotted_partners > 5000 then floor(log10(won_deals_t4q) * 20) end,
     case when plotted_partners > 5000 then floor(log10(revenue_t4q) * 20) end
 order by
-    list_position(['Platinum', 'Gold', 'Silver', 'Registered'], earned_tier),
+    tier_rank(earned_tier),
     partners desc,
     revenue_t4q desc,
     won_deals_t4q desc

@@ -1,21 +1,16 @@
 -- What-if tier floors: one row per (earned tier under the configured floors, tier under the
 -- floors given) that has partners, for the filtered partners as of $as_of.
 -- Params: $floor_platinum, $floor_gold, $floor_silver (revenue_t4q floors; null = the floor the
--- database was built with, table settings), $as_of and the five filter lists.
--- The what-if tier applies the rule of earned_tier (partner_quarter) to the given floors:
--- Platinum when revenue_t4q >= the Platinum floor, else Gold, else Silver, else Registered.
+-- database was built with, table settings), $as_of and the filter lists $segment, $region,
+-- $partner_type, $program_tier, $partner_manager, $scope.
+-- The what-if tier applies the rule of partner_quarter.earned_tier, the earned_tier macro
+-- (queries/build/07_earned_tier.sql), to the given floors.
 --   tiers_moved  tiers climbed (> 0) or dropped (< 0) under the given floors
 --   partners, revenue_t4q: partners and their revenue_t4q
 -- Totals over all rows (the same on every row): moved_up, moved_down (partners),
 --   changed_partners and changed_revenue_t4q (partners whose tier would change, and their
 --   revenue_t4q)
-with as_of as materialized (
-    -- the as-of quarter index, computed once: comparing with the macro itself in a join or
-    -- filter hides the quarter from the scan and makes the query ~4x slower at 100k partners
-    select as_of_idx($as_of) as quarter_idx
-),
-
-floors as (
+with floors as (
     select
         coalesce($floor_platinum, tier_floor_platinum) as platinum,
         coalesce($floor_gold, tier_floor_gold) as gold,
@@ -25,17 +20,12 @@ floors as (
 
 retiered as (
     select
-        pq.earned_tier,
-        case
-            when pq.revenue_t4q >= f.platinum then 'Platinum'
-            when pq.revenue_t4q >= f.gold then 'Gold'
-            when pq.revenue_t4q >= f.silver then 'Silver'
-            else 'Registered'
-        end as what_if_tier,
-        pq.revenue_t4q
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
-    join partner_quarter as pq
-        on pq.partner_id = p.partner_id and pq.quarter_idx = (select quarter_idx from as_of)
+        p.earned_tier,
+        earned_tier(p.revenue_t4q, f.platinum, f.gold, f.silver) as what_if_tier,
+        p.revenue_t4q
+    from partner_scorecard(
+        $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as p
     cross join floors as f
 ),
 
@@ -43,10 +33,7 @@ cells as (
     select
         earned_tier,
         what_if_tier,
-        any_value(
-            list_position(['Platinum', 'Gold', 'Silver', 'Registered'], earned_tier)
-            - list_position(['Platinum', 'Gold', 'Silver', 'Registered'], what_if_tier)
-        ) as tiers_moved,
+        any_value(tier_rank(earned_tier) - tier_rank(what_if_tier)) as tiers_moved,
         count(*) as partners,
         sum(revenue_t4q) as revenue_t4q
     from retiered
@@ -60,6 +47,4 @@ select
     coalesce(sum(partners) filter (where tiers_moved <> 0) over (), 0)::bigint as changed_partners,
     coalesce(sum(revenue_t4q) filter (where tiers_moved <> 0) over (), 0) as changed_revenue_t4q
 from cells
-order by
-    list_position(['Platinum', 'Gold', 'Silver', 'Registered'], earned_tier),
-    list_position(['Platinum', 'Gold', 'Silver', 'Registered'], what_if_tier)
+order by tier_rank(earned_tier), tier_rank(what_if_tier)

@@ -1,12 +1,14 @@
-"""Shared fixtures: the tiny hand-built datasets loaded into temporary DuckDB files."""
+"""Shared fixtures: the hand-built datasets loaded into temporary DuckDB files, and an AppTest
+of the app. Plain helpers (paths, ``NO_FILTERS``, dataset writers) are in tests/helpers.py."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).parent / "data"
+from tests.helpers import BASE, DATA, write_folder
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +50,26 @@ def mid_quarter_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     summary = load(source, root / "mid.duckdb", settings=Settings())
     assert summary.data_as_of == dt.date(2026, 2, 15)
     return root / "mid.duckdb"
+
+
+@pytest.fixture(scope="session")
+def baseline_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The loader's folder (tests/helpers.py ``BASE``) loaded; read it, never write to it."""
+    from channel.loader import load
+    from channel.settings import Settings
+
+    db = tmp_path_factory.mktemp("baseline") / "baseline.duckdb"
+    load(write_folder(db.parent / "src", BASE), db, settings=Settings())
+    return db
+
+
+@pytest.fixture
+def db(tmp_path: Path, baseline_db: Path) -> Path:
+    """A copy of ``baseline_db`` in ``tmp_path``: the valid database a failing load must leave
+    byte-for-byte untouched (the loader tests)."""
+    path = tmp_path / "channel.duckdb"
+    shutil.copyfile(baseline_db, path)
+    return path
 
 
 @pytest.fixture(autouse=True)

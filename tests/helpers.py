@@ -1,12 +1,241 @@
-"""Shared test helpers: small hand-built datasets written from code.
+"""Shared test helpers: paths, the filter parameters, and small datasets written from code.
 
-The quarter-states dataset: three partners with targets of 100, deals on chosen dates around
-quarter edges. Its hand-worked answers are in tests/test_quarter_states.py.
+Test modules import from here (or take a fixture from tests/conftest.py), never from each other.
+
+* ``NO_FILTERS``: the filter parameters of a page query over every partner.
+* The loader's folder (``BASE``): a small valid contract folder, and helpers that break one cell
+  and check the refusal (``expect_problem``). Used by tests/test_loader_*.py and
+  tests/test_batches.py; the fixtures ``baseline_db`` and ``db`` are in tests/conftest.py.
+* The quarter-states dataset: three partners with targets of 100, deals on chosen dates around
+  quarter edges. Its hand-worked answers are in tests/test_quarter_states.py.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
+
+import duckdb
+import pytest
+
+from channel.contract import TABLES
+from channel.filters import no_filters
+from channel.loader import LoadError, Problem, load
+from channel.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).parent / "data"  # the hand-built datasets tiny and tiny_fy_april
+
+# Every partner filter (and the viewer's scope) set to null: all partners. Add as_of yourself.
+NO_FILTERS = no_filters()
+
+# The scorecard's columns in order: the dashboard's table and the CLI export (written out once).
+SCORECARD_COLUMNS = [
+    "partner_id",
+    "partner_name",
+    "segment",
+    "region",
+    "partner_type",
+    "program_tier",
+    "partner_manager",
+    "earned_tier",
+    "revenue_t4q",
+    "won_deals_t4q",
+    "attainment",
+    "as_of_state",
+    "revenue_to_date",
+    "target_share_elapsed",
+    "pace",
+    "missed_streak",
+    "missed_last_8",
+    "alignment_score",
+    "status",
+]
+
+
+def cli_env() -> dict[str, str]:
+    """The environment for ``python -m channel`` in a subprocess: this checkout on the path, no
+    settings or database chosen by the caller's shell."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CHANNEL_SETTINGS", "CHANNEL_DB")}
+    env["PYTHONPATH"] = str(REPO)
+    return env
+
+
+# ---------------------------------------------------------------------------------------------
+# The loader's folder
+
+# A small valid folder. Line numbers in the tests below refer to these texts (header = line 1).
+BASE: dict[str, str] = {
+    "partners": (
+        "partner_id,partner_name,segment,region,partner_type,program_tier,partner_manager,joined_on\n"
+        "P01,Alpha Systems,SMB,North,Reseller,Gold,Ann Lee,2020-01-15\n"
+        "P02,Bravo Inc,Enterprise,South,Integrator,Silver,Ben Ortiz,2019-05-05\n"
+        "P03,Charlie Global,Midmarket,East,,,,\n"
+    ),
+    "contacts": (
+        "partner_id,contact_name,role,is_certified\n"
+        "P01,Maria Alvarez,Sales,true\n"
+        "P02,Tom Becker,Technical,false\n"
+    ),
+    "partner_verticals": (
+        "partner_id,vertical,focus_share\nP01,Finance,60\nP01,Retail,40\nP02,Finance,1\n"
+    ),
+    "vendor_priorities": (
+        "fiscal_year,vertical,priority_weight\n2025,Finance,3\n2025,Retail,1\n2024,Retail,2\n"
+    ),
+    "targets": (
+        "partner_id,fiscal_quarter,target_amount\n"
+        "P01,2025-Q1,1000\n"
+        "P01,2025-Q2,1000\n"
+        "P02,2025-Q1,5000\n"
+        "P03,2025-Q2,0\n"
+    ),
+    "deals": (
+        "deal_id,partner_id,amount,closed_on,status,vertical,created_on\n"
+        "D1,P01,1200,2025-02-10,won,Finance,2025-01-05\n"
+        "D2,P01,300.50,2025-05-10,lost,Retail,\n"
+        "D3,P02,4000,2025-03-31,won,Finance,2025-03-01\n"
+        "D4,P03,500,2025-04-01,open,,\n"
+    ),
+    "investments": (
+        "partner_id,fiscal_quarter,program,amount\nP01,2025-Q1,MDF,5000\nP02,2025-Q2,Rebates,750\n"
+    ),
+}
+REQUIRED = ("partners", "targets", "deals")
+OPTIONAL = tuple(name for name in BASE if name not in REQUIRED)
+CONTRACT_TABLES = [t.name for t in TABLES]
+REQUIRED_COLUMNS = [
+    (t.name, c.name) for t in TABLES for c in t.columns if c.required and t.name in BASE
+]
+# The reason given for a won or lost deal without closed_on (an open deal may leave it empty).
+EMPTY_CLOSED_ON = "only an open deal may leave it empty"
+
+Files = dict[str, str | bytes | None]
+
+
+def files(**changes: str | bytes | None) -> Files:
+    """BASE with some files replaced (text or bytes) or removed (None)."""
+    out: Files = dict(BASE)
+    out.update(changes)
+    return out
+
+
+def set_cell(text: str, line: int, column: str, value: str) -> str:
+    """``text`` with the cell at physical ``line`` (header = 1) and ``column`` replaced.
+    Only for the simple texts in BASE (no quoted delimiters)."""
+    lines = text.split("\n")
+    header = [h.lower() for h in lines[0].split(",")]
+    cells = lines[line - 1].split(",")
+    cells[header.index(column)] = value
+    lines[line - 1] = ",".join(cells)
+    return "\n".join(lines)
+
+
+def cell(name: str, line: int, column: str, value: str) -> Files:
+    """BASE with one cell of one file changed."""
+    return files(**{name: set_cell(BASE[name], line, column, value)})
+
+
+def write_folder(folder: Path, content: Files) -> Path:
+    """Write ``content`` as ``<name>.csv`` (names with a suffix are written as given)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in content.items():
+        if data is None:
+            continue
+        path = folder / (name if "." in name else f"{name}.csv")
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_bytes(data.encode("utf-8"))
+    return folder
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def snapshot(db: Path) -> dict[str, list[tuple]]:
+    """Every contract table of ``db``, rows sorted, read through a read-only connection."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {name: sorted(con.table(name).fetchall(), key=repr) for name in CONTRACT_TABLES}
+    finally:
+        con.close()
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.sql(sql).fetchall()
+    finally:
+        con.close()
+
+
+ANY = object()
+
+
+def expect_problem(
+    tmp_path: Path,
+    db: Path,
+    content: Files,
+    *,
+    file: str,
+    line: int | None | object = ANY,
+    column: str | None | object = ANY,
+    value: str | None | tuple[str, ...] | object = ANY,
+    reason: str = "",
+    line_word: str = "line",
+    source: Path | None = None,
+) -> tuple[LoadError, Problem]:
+    """Load ``content`` over ``db`` and check that it fails with a matching problem and leaves
+    ``db`` byte-for-byte unchanged. ``value`` as a tuple: substrings the value must contain."""
+    before = digest(db)
+    folder = source or write_folder(tmp_path / "src", content)
+    with pytest.raises(LoadError) as info:
+        load(folder, db, settings=Settings())
+    err = info.value
+    assert digest(db) == before, "a failed load changed the database"
+
+    def matches(p: Problem) -> bool:
+        if p.file != file or reason.lower() not in p.reason.lower():
+            return False
+        if line is not ANY and p.line != line:
+            return False
+        if column is not ANY and p.column != column:
+            return False
+        if isinstance(value, tuple):
+            return p.value is not None and all(part in p.value for part in value)
+        return value is ANY or p.value == value
+
+    found = [p for p in err.problems if matches(p)]
+    assert found, (
+        f"no problem for {file}, line {line}, column {column}, value {value!r}, "
+        f"reason ~{reason!r} in:\n{err.report()}"
+    )
+    problem = found[0]
+    assert problem.line_word == line_word
+    # The printed report names the same file, line, column and value on one line.
+    text = str(problem)
+    assert text in err.report().splitlines()[1:][err.problems.index(problem)]
+    assert text.startswith(problem.file)
+    if problem.line is not None:
+        assert f"{line_word} {problem.line}" in text
+    if problem.column:
+        assert f"column {problem.column}" in text
+    if problem.value and len(problem.value) <= 60:
+        assert repr(problem.value) in text
+    return err, problem
+
+
+def load_ok(tmp_path: Path, db: Path, content: Files | None = None, source: Path | None = None):
+    """Load ``content`` (or the folder ``source``) over ``db``; it must succeed."""
+    folder = source or write_folder(tmp_path / "src", content or {})
+    return load(folder, db, settings=Settings())
+
+
+# ---------------------------------------------------------------------------------------------
+# The quarter-states dataset
 
 PARTNERS = """partner_id,partner_name,segment,region
 A,Alpha,SMB,North

@@ -1,4 +1,4 @@
-"""Who may see what (issue 9, section 5): the optional sign-in and the partner managers' scope.
+"""Who may see what: the optional sign-in and the partner managers' scope.
 
 The tiny dataset's books (tests/data/tiny/partners.csv): Ann Lee has P01 and P04, Ben Ortiz P02
 and P05, Cara Nyman P03 and P06, Dan Wu P07, P09 and P10; P08 has no partner manager.
@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from channel import access
-from channel.runner import QUERIES_DIR, run, sql_params
+from channel.runner import run
 from channel.settings import SettingsError, load_settings
+from channel.sqlfiles import QUERIES_DIR, sql_params
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -225,7 +226,8 @@ def test_one_partner_queries_say_nothing_outside_the_scope(tiny_db, scope):
 def test_pages_never_pass_a_literal_scope():
     """The scope comes from the sign-in only: no page or helper hard-codes ``scope=None``."""
     offenders = []
-    for file in [*sorted((ROOT / "pages").glob("*.py")), ROOT / "app.py", ROOT / "channel/ui.py"]:
+    kit = sorted((ROOT / "channel/ui").glob("*.py"))
+    for file in [*sorted((ROOT / "pages").glob("*.py")), ROOT / "app.py", *kit]:
         for node in ast.walk(ast.parse(file.read_text())):
             if isinstance(node, ast.keyword) and node.arg == "scope":
                 if isinstance(node.value, ast.Constant):
@@ -318,7 +320,7 @@ def test_a_partner_manager_sees_only_their_partners(signed_in, monkeypatch, page
     from streamlit.runtime.media_file_manager import MediaFileManager
 
     import channel.runner
-    import channel.ui
+    import channel.ui.core
 
     calls: list[tuple[str, dict]] = []
     real_run, real_defer = channel.runner.run, MediaFileManager.add_deferred
@@ -333,7 +335,7 @@ def test_a_partner_manager_sees_only_their_partners(signed_in, monkeypatch, page
         return real_defer(self, data_callable, *args, **kwargs)
 
     monkeypatch.setattr(channel.runner, "run", spy)
-    monkeypatch.setattr(channel.ui, "run", spy)
+    monkeypatch.setattr(channel.ui.core, "run", spy)
     monkeypatch.setattr(MediaFileManager, "add_deferred", defer)
 
     at = signed_in("dan@example.com", page, **query_params)

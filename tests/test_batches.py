@@ -1,4 +1,4 @@
-"""Bounded memory (issue 8, 1,000,000 partners): the demo generates partners in chunks and the
+"""Bounded memory at 1,000,000 partners: the demo generates partners in chunks and the
 loader validates and stages each file in batches. Tiny chunk and batch sizes put the boundaries
 inside these small inputs; every check must give what a whole-file pass gives."""
 
@@ -14,7 +14,7 @@ import pytest
 from channel import demo, loader
 from channel.loader import LoadError, load
 from channel.settings import Settings
-from tests.test_loader import BASE, digest, snapshot, write_folder
+from tests.helpers import BASE, digest, snapshot, write_folder
 
 CSV_HEADER = "deal_id,partner_id,amount,closed_on,status,vertical,created_on\n"
 

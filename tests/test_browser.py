@@ -303,7 +303,7 @@ def hostile_db(tmp_path_factory):
     import polars as pl
 
     from channel.loader import load
-    from tests.conftest import DATA
+    from tests.helpers import DATA
 
     folder = tmp_path_factory.mktemp("hostile_src")
     for csv in (DATA / "tiny").glob("*.csv"):
@@ -382,7 +382,7 @@ def test_two_servers_keep_serving_while_loads_swap_the_file(browser, tmp_path, t
     import threading
 
     from channel.loader import load
-    from tests.conftest import DATA
+    from tests.helpers import DATA
 
     live = tmp_path / "live.duckdb"
     shutil.copy(tiny_db, live)
@@ -435,11 +435,9 @@ def _revenue_card(db: Path) -> str:
     """The Overview's revenue card for ``db``, from the same query and format the page uses."""
     from channel import charts
     from channel.runner import run
+    from tests.helpers import NO_FILTERS
 
-    params = dict.fromkeys(
-        ["as_of", "segment", "region", "partner_type", "program_tier", "partner_manager", "scope"]
-    )
-    return charts.money(run("overview_kpis", db=db, **params)["revenue_t4q"][0])
+    return charts.money(run("overview_kpis", db=db, as_of=None, **NO_FILTERS)["revenue_t4q"][0])
 
 
 SIGN_IN_ACCESS = """
@@ -473,7 +471,7 @@ def _sign_in(browser, url: str, idp, email: str):
 def test_sign_in_scopes_a_partner_manager_in_the_browser(browser, tiny_db, tmp_path):
     """Real OIDC sign-in against a local provider: a partner manager sees only their partners,
     an unknown address is refused, and leadership sees everyone."""
-    from oidc_provider import FakeOIDC
+    from tests.oidc_provider import FakeOIDC
 
     settings = tmp_path / "channel.toml"
     settings.write_text(SIGN_IN_ACCESS)

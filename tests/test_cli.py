@@ -11,13 +11,10 @@ import pytest
 
 from channel.cli import main
 from channel.runner import run
-from tests.test_scorecard import COLUMNS  # the export's columns, written out once
+from tests.helpers import NO_FILTERS
+from tests.helpers import SCORECARD_COLUMNS as COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
-
-NO_FILTERS = dict.fromkeys(
-    ["segment", "region", "partner_type", "program_tier", "partner_manager", "scope"]
-)
 
 
 def test_export_csv_to_stdout_is_the_dashboard_query(tiny_db, capsys):

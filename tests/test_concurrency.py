@@ -8,11 +8,7 @@ import threading
 
 from channel.loader import load
 from channel.runner import run
-from tests.conftest import DATA
-
-NO_FILTERS = dict.fromkeys(
-    ["segment", "region", "partner_type", "program_tier", "partner_manager", "scope"]
-)
+from tests.helpers import DATA, NO_FILTERS
 
 
 def _answer(db) -> tuple[int, float]:

@@ -1,4 +1,5 @@
-"""The demo generator: contract shape, integrity, determinism and the realism the issue asks for.
+"""The demo generator: contract shape, integrity, determinism, and realism (heavy-tailed revenue,
+segments that differ, held and earned tiers that disagree, chronic and temporary misses).
 
 Reads the Parquet files with polars only (no loader), at small scale so the file runs in seconds.
 No test depends on the real date: each passes ``end_quarter`` or ``data_as_of``, or pins "today".

@@ -1,7 +1,8 @@
-"""Hostile inputs, one fixed example each (issue 9, section 1).
+"""Hostile inputs to the loader, one fixed example each.
 
-Every bullet of the issue's list, applied once to tests/data/tiny with the corruptions of
-tests/test_loader_fuzz.py, with the exact outcome: the problem that names the file, line, column
+Every kind of hostile input in ``CASES`` (bad bytes, bad CSV shape, bad headers, bad values, huge
+fields, files that are not files), applied once to tests/data/tiny with the corruptions of
+tests/corruptions.py, with the exact outcome: the problem that names the file, line, column
 and value (and the same words from ``python -m channel load``, with no traceback, and the
 database unchanged), or a load whose database holds exactly what the files say. Line numbers
 are physical lines of the written file, header = line 1; record r of the tiny file (0-based) is
@@ -22,7 +23,7 @@ import pytest
 from channel.cli import main as cli_main
 from channel.contract import TABLES
 from channel.loader import LoadError, load
-from tests.test_loader_fuzz import (
+from tests.corruptions import (
     LONG,
     TINY,
     Corruption,

@@ -153,7 +153,7 @@ def test_database_from_another_version(tmp_path, app_on):
 
 def test_replaced_database_is_picked_up_on_next_rerun(tmp_path, tiny_db, app_on):
     from channel.loader import load
-    from tests.conftest import DATA
+    from tests.helpers import DATA
 
     live = tmp_path / "live.duckdb"
     shutil.copy(tiny_db, live)

@@ -7,8 +7,9 @@ from polars.testing import assert_frame_equal
 
 from channel.cli import main
 from channel.loader import load
-from channel.runner import QUERIES_DIR, run, sql_params
-from tests.conftest import DATA
+from channel.runner import run
+from channel.sqlfiles import QUERIES_DIR, sql_params
+from tests.helpers import DATA
 
 QUERIES = sorted(p.stem for p in QUERIES_DIR.glob("*.sql"))
 EXAMPLES = {"quarters": 8, "limit": 5, "partner_id": "P06", "search": "a"}

@@ -19,9 +19,9 @@ from __future__ import annotations
 import pytest
 
 from channel.runner import run
+from tests.helpers import NO_FILTERS
 
 PAGE = "pages/portfolio.py"
-NO_FILTERS = dict.fromkeys(["segment", "region", "partner_type", "program_tier", "scope"])
 
 
 def open_portfolio(app_on, db, **qp):
@@ -46,7 +46,7 @@ def test_book_of_one_manager(tiny_db, app_on):
 
 
 def test_manager_comparison_by_hand(tiny_db):
-    frame = run("manager_comparison", db=tiny_db, as_of=None, partner_manager=None, **NO_FILTERS)
+    frame = run("manager_comparison", db=tiny_db, as_of=None, **NO_FILTERS)
     rows = {r["partner_manager"]: r for r in frame.iter_rows(named=True)}
     assert list(rows) == ["Cara Nyman", "Ben Ortiz", "Dan Wu", "Ann Lee", "(no manager)"]
     expected = {

@@ -1,7 +1,7 @@
 """The partner scorecard against the tiny hand-built datasets.
 
-Every expected value below was worked out by hand from the written rules (issue 2, sections 3-5,
-and the lead's decisions), not by running the code. The arithmetic, partner by partner, is in
+Every expected value below was worked out by hand from the written rules (the README's KPI
+definitions), not by running the code. The arithmetic, partner by partner, is in
 tests/data/tiny/EXPECTED.md: when a test here fails, audit that file first, then the SQL.
 """
 
@@ -11,27 +11,8 @@ import datetime as dt
 
 import pytest
 
-COLUMNS = [
-    "partner_id",
-    "partner_name",
-    "segment",
-    "region",
-    "partner_type",
-    "program_tier",
-    "partner_manager",
-    "earned_tier",
-    "revenue_t4q",
-    "won_deals_t4q",
-    "attainment",
-    "as_of_state",
-    "revenue_to_date",
-    "target_share_elapsed",
-    "pace",
-    "missed_streak",
-    "missed_last_8",
-    "alignment_score",
-    "status",
-]
+from tests.helpers import SCORECARD_COLUMNS as COLUMNS
+
 # The to-date columns, filled in only when the as-of quarter is in progress (tested below).
 TO_DATE_COLUMNS = ["as_of_state", "revenue_to_date", "target_share_elapsed", "pace"]
 KPI_COLUMNS = [c for c in COLUMNS[7:] if c not in TO_DATE_COLUMNS]

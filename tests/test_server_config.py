@@ -1,4 +1,4 @@
-"""The server settings in .streamlit/config.toml (issue 9, section 3), as Streamlit reads them."""
+"""The server settings in .streamlit/config.toml as Streamlit reads them."""
 
 from __future__ import annotations
 

@@ -9,13 +9,10 @@ import pytest
 
 from channel import fiscal
 from channel.loader import load
-from channel.runner import BUILD_DIR, execute_file, run
+from channel.runner import run
 from channel.settings import DEFAULT_SETTINGS_FILE, Settings, SettingsError, load_settings
-from tests.conftest import DATA
-
-NO_FILTERS = dict.fromkeys(
-    ["segment", "region", "partner_type", "program_tier", "partner_manager", "scope"]
-)
+from channel.sqlfiles import BUILD_DIR, execute_file
+from tests.helpers import DATA, NO_FILTERS
 
 
 def test_shipped_settings_file_holds_the_defaults():

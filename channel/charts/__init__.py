@@ -21,13 +21,18 @@ from channel.settings import STATUSES, TIERS
 # tritanopia (tests/test_colours.py measures it), and each colour keeps one meaning everywhere.
 # Colour is never the only cue: statuses also have a letter and a marker shape, segments a line
 # dash and a marker shape, and labels inside fills take dark or light ink by contrast.
-TIER_COLORS = {  # dark to light: deep violet, gold, steel blue, sand
+TIER_COLORS = {  # deep violet, gold, steel blue, stone
     "Platinum": "#46287A",
     "Gold": "#C4910A",
     "Silver": "#6F93C0",
-    "Registered": "#E2D7C0",
+    "Registered": "#C9BFAE",
 }
-TIER_SYMBOLS = {"Platinum": "diamond", "Gold": "square", "Silver": "circle", "Registered": "cross"}
+TIER_SYMBOLS = {  # markers on scatter plots, so a tier reads without its colour
+    "Platinum": "diamond",
+    "Gold": "square",
+    "Silver": "circle",
+    "Registered": "triangle-up",
+}
 STATUS_COLORS = {  # blue for fine, then yellow, amber and wine as it gets worse
     "ok": "#336AD8",
     "watch": "#F5C400",
@@ -73,7 +78,9 @@ NO_TARGET_COLOR = "#EBEBEB"  # a quarter without a target: neither hit nor miss
 IN_PROGRESS_COLOR = "#939393"  # the quarter not over yet: revenue to date, no verdict
 
 # Neutrals: text, reference lines and outlines, never a category.
-INK_DARK, INK_LIGHT = "#111111", "#FFFFFF"  # text on a fill: whichever contrasts more
+# Text on a fill takes black or white ink, whichever contrasts more: one of the two always
+# reaches 4.5:1 (they cross at a luminance of 0.18, both at 4.58:1); a softer dark ink would not.
+INK_DARK, INK_LIGHT = "#000000", "#FFFFFF"
 MUTED_TEXT = "#555555"  # notes on a white plot (7.5:1)
 GUIDE_COLOR = "#999999"  # dotted guides such as a diagonal
 FONT = "Inter, Segoe UI, Helvetica, Arial, sans-serif"
@@ -182,7 +189,7 @@ def revenue_vs_target(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
             name=name,
             marker={
                 "color": REVENUE_COLOR,
-                "pattern": {"shape": pattern, "fgcolor": "#FFFFFF", "solidity": 0.35},
+                "pattern": {"shape": pattern, "fgcolor": INK_LIGHT, "solidity": 0.35},
             },
             customdata=[pct(a) for a in bars["attainment"].to_list()],
             hovertemplate=f"%{{x}}<br>{name}: {symbol}%{{y:,.0f}}<br>"

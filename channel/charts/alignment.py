@@ -1,10 +1,13 @@
 """Chart builders for the Vertical alignment page: ``(pl.DataFrame, ...) -> go.Figure``.
 
 One colour per vertical everywhere: ``vertical_colors`` maps the database's verticals, sorted by
-name, onto a fixed qualitative palette (Okabe-Ito, then Paul Tol's muted colours), so a vertical
-keeps its colour whatever the filters, the as-of quarter or the chart. Priority verticals (weight
-above 0 in the as-of fiscal year) are marked the same way on every chart: a star and bold text
-("<b>★ Finance</b>"), and a square in the vertical's colour where the vertical is an axis label.
+name, onto a fixed qualitative palette of 12 (``PALETTE``), so a vertical keeps its colour
+whatever the filters, the as-of quarter or the chart. Twelve colours cannot all stay far apart
+under every colour-vision deficiency, so where colour alone tells verticals apart (the stacked
+say-against-do bars) each palette slot also has a fill pattern (``VERTICAL_PATTERNS``).
+Priority verticals (weight above 0 in the as-of fiscal year) are marked the same way on every
+chart: a star and bold text ("<b>★ Finance</b>"), and a square in the vertical's colour where
+the vertical is an axis label.
 
 Pure functions: no Streamlit here. Frames are the outputs of ``queries/alignment_*.sql``.
 """
@@ -19,37 +22,49 @@ import plotly.graph_objects as go
 import polars as pl
 
 from channel.charts import (
+    INK_DARK,
+    MUTED_TEXT,
     SEGMENT_COLORS,
     STATUS_COLORS,
     STATUS_LABELS,
+    STATUS_SYMBOLS,
     TIER_COLORS,
     apply_layout,
+    ink_on,
     money,
     pct,
+    scale_color,
 )
 from channel.contract import SEGMENTS
 from channel.settings import STATUSES, TIERS
 
-# Okabe-Ito (without yellow, unreadable on white), then Paul Tol's muted colours.
+# Okabe-Ito, then Paul Tol's muted colours, each moved (by 7 to 17 CAM02-UCS units) until every
+# pair stays 15 or more apart under simulated deuteranopia, protanopia and tritanopia.
 PALETTE = (
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#CC79A7",
-    "#56B4E9",
-    "#D55E00",
-    "#332288",
-    "#999933",
-    "#882255",
-    "#44AA99",
-    "#AA4499",
-    "#7F7F7F",
+    "#3343D1",  # blue
+    "#F5D541",  # yellow
+    "#07844C",  # green
+    "#FD7F8F",  # pink
+    "#4B91FD",  # sky blue
+    "#CE2F02",  # vermilion
+    "#4F376E",  # indigo
+    "#B7A228",  # olive
+    "#7F092D",  # wine
+    "#08D3C0",  # turquoise
+    "#8A5572",  # mauve
+    "#8487AB",  # lavender grey
 )
+# A fill pattern per palette slot: two slots share a pattern only when their colours stay 40 or
+# more apart under every simulated deficiency, so colour and pattern together always tell apart.
+VERTICAL_PATTERNS = ("/", "", "x", ".", "", "/", "\\", "|", "", "\\", "-", "+")
 OTHER_COLOR = "#BBBBBB"  # a vertical the mapping has not seen (should not happen)
+# the share heatmap: white to dark blue, lightness falling at every step under every deficiency
+SHARE_SCALE = ("#F7FBFF", "#C6DBEF", "#6BAED6", "#2171B5", "#08306B")
 STAR = "★"
 FOCUS_COLOR = "#444444"
 REVENUE_COLOR = "#111111"
-VERDICT_COLORS = {"under_covered": "#C0392B", "over_served": "#D9822B", "in_line": "#6B7280"}
+# note colours on white, 4.5:1 or more; the verdict is also written out in bold; "in line" is grey
+VERDICT_COLORS = {"under_covered": "#B34700", "over_served": "#7A3E9D"}
 VERDICT_LABELS = {
     "under_covered": "Under-covered priority",
     "over_served": "Effort on a non-priority",
@@ -78,6 +93,11 @@ def vertical_colors(verticals: Iterable[str]) -> dict[str, str]:
     """
     ordered = sorted(set(verticals), key=lambda v: (v.lower(), v))
     return {v: PALETTE[i % len(PALETTE)] for i, v in enumerate(ordered)}
+
+
+def vertical_pattern(color: str) -> str:
+    """The fill pattern that goes with a palette colour ('' = solid, also for unknown colours)."""
+    return VERTICAL_PATTERNS[PALETTE.index(color)] if color in PALETTE else ""
 
 
 def vertical_label(vertical: str, is_priority: bool, html: bool = True) -> str:
@@ -233,7 +253,7 @@ def coverage_chart(
             showarrow=False,
             align="left",
             text=text,
-            font={"color": VERDICT_COLORS[verdict], "size": 11},
+            font={"color": VERDICT_COLORS.get(verdict, MUTED_TEXT), "size": 11},
         )
     apply_layout(fig, title, "Share of the year's priority weight / focus / revenue (%)", "")
     fig.update_layout(
@@ -300,20 +320,38 @@ def segment_vertical_heatmap(
         z.append(z_row)
         text.append(text_row)
         hover.append(hover_row)
+    ticks = [vertical_tick(v, v in priority, colors) for v in verticals]
+    z_max = max([v for row in z for v in row if v is not None] or [1]) or 1
+    scale = [[i / (len(SHARE_SCALE) - 1), c] for i, c in enumerate(SHARE_SCALE)]
     fig.add_heatmap(
         z=z,
-        x=[vertical_tick(v, v in priority, colors) for v in verticals],
+        x=ticks,
         y=segments,
-        text=text,
-        texttemplate="%{text}",
         customdata=hover,
-        colorscale="Blues",
+        colorscale=scale,
         zmin=0,
-        zmax=max([v for row in z for v in row if v is not None] or [1]),
+        zmax=z_max,
         colorbar={"title": {"text": bar_title}, "tickformat": ".0%"},
         hovertemplate="%{y} · %{x}<br>%{customdata}<extra></extra>",
         xgap=2,
         ygap=2,
+        name="Share",
+    )
+    labelled = [
+        (tick, segment, label, value)
+        for segment, z_row, text_row in zip(segments, z, text, strict=True)
+        for tick, value, label in zip(ticks, z_row, text_row, strict=True)
+        if label
+    ]
+    fig.add_scatter(  # the labels, dark or light by the cell's fill
+        x=[c[0] for c in labelled],
+        y=[c[1] for c in labelled],
+        text=[c[2] for c in labelled],
+        mode="text",
+        textfont={"color": [ink_on(scale_color(scale, c[3] / z_max)) for c in labelled]},
+        hoverinfo="skip",
+        showlegend=False,
+        name="Labels",
     )
     apply_layout(fig, title, f"Vertical ({STAR} = priority this fiscal year)", "Segment")
     fig.update_layout(height=140 + 70 * len(segments))
@@ -368,7 +406,7 @@ def alignment_histogram(
     if median_score is not None:
         fig.add_vline(
             x=median_score,
-            line={"color": "#111111", "dash": "dash", "width": 1.5},
+            line={"color": INK_DARK, "dash": "dash", "width": 1.5},
             annotation_text=f"median {median_score:.2f}",
             annotation_position="top right",
         )
@@ -389,7 +427,7 @@ def say_do_chart(
     frame: pl.DataFrame, colors: dict[str, str], priority: set[str], top: int = 10
 ) -> go.Figure:
     """For the ``top`` most divergent partners, two stacked bars each: the declared focus and the
-    won-revenue mix, split by vertical in the vertical's colour.
+    won-revenue mix, split by vertical in the vertical's colour and fill pattern.
 
     ``frame``: queries/alignment_say_do.sql (ordered, with the list columns declared_mix and
     deal_mix). The partner id is the first customdata item of every bar (for click-through).
@@ -411,13 +449,22 @@ def say_do_chart(
     ids = [r["partner_id"] for r in rows for _ in (0, 1)]
     ordered = sorted(shares, key=lambda v: (v not in priority, v.lower()))
     for vertical in ordered:
+        color = colors.get(vertical, OTHER_COLOR)
         x = [shares[vertical].get((i // 2, y_kind[i])) for i in range(len(y_kind))]
         fig.add_bar(
             y=[y_names, y_kind],
             x=x,
             orientation="h",
             name=vertical_label(vertical, vertical in priority),
-            marker={"color": colors.get(vertical, OTHER_COLOR)},
+            marker={
+                "color": color,
+                "pattern": {
+                    "shape": vertical_pattern(color),
+                    "fgcolor": ink_on(color),
+                    "fgopacity": 0.6,
+                    "solidity": 0.25,
+                },
+            },
             customdata=[[pid, vertical] for pid in ids],
             hovertemplate="%{y}<br>%{customdata[1]}: %{x:.0%}<extra></extra>",
         )
@@ -451,7 +498,8 @@ def enable_chart(
     symbol: str = "$",
 ) -> go.Figure:
     """Scatter of the ranked partners: declared focus on the vertical (x) against won revenue in
-    it (y), one colour per status; an open marker means the partner declares no focus at all.
+    it (y), one colour and marker shape per status; an open marker means the partner declares no
+    focus at all.
 
     ``frame``: queries/alignment_enable.sql. The partner id is the first customdata item.
     """
@@ -490,7 +538,7 @@ def enable_chart(
                 marker={
                     "color": STATUS_COLORS[status],
                     "size": 11,
-                    "symbol": "circle" if declared else "circle-open",
+                    "symbol": STATUS_SYMBOLS[status] + ("" if declared else "-open"),
                     "line": {"color": STATUS_COLORS[status], "width": 2},
                 },
                 customdata=[
@@ -505,7 +553,7 @@ def enable_chart(
             y=[None],
             mode="markers",
             name="Open: declares no focus",
-            marker={"symbol": "circle-open", "size": 11, "color": "#555555"},
+            marker={"symbol": "circle-open", "size": 11, "color": MUTED_TEXT},
         )
     fig.update_xaxes(tickformat=".0%", range=[-0.03, 1.03])
     fig.update_yaxes(tickprefix=symbol, tickformat="~s")
@@ -626,7 +674,7 @@ def priorities_over_time(
                 y=[None],
                 mode="lines",
                 name=name,
-                line={"color": "#555555", "dash": dash, "width": 2},
+                line={"color": MUTED_TEXT, "dash": dash, "width": 2},
             )
         )
     house = go.Figure()

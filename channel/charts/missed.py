@@ -39,7 +39,9 @@ from channel.charts import (
     scale_color,
 )
 from channel.contract import SEGMENTS
-from channel.settings import STATUSES
+from channel.settings import STATUSES, Settings
+
+DEFAULTS = Settings()  # the settings' defaults, written once in channel/settings.py
 
 ALL_SEGMENTS = "All segments"
 ALL_COLOR = "#222222"  # the whole channel, drawn over the segments
@@ -99,7 +101,10 @@ def _cell_z(attainment: float, is_missed: bool, miss_below: float, z_max: float)
 
 
 def attainment_heatmap(
-    frame: pl.DataFrame, miss_below: float = 1.0, symbol: str = "$", not_shown: int = 0
+    frame: pl.DataFrame,
+    miss_below: float = DEFAULTS.miss_below,
+    symbol: str = DEFAULTS.currency_symbol,
+    not_shown: int = 0,
 ) -> go.Figure:
     """Partners (rows, in ``row_order``) x fiscal quarters, coloured by attainment, with a narrow
     status strip on the left (a letter in each square). A missed quarter carries a dot, so the
@@ -350,8 +355,12 @@ def attainment_heatmap(
         yanchor="top",
         xshift=8,
         yshift=-COLORBAR_PX - 8,
-        text=f"<span style='color:{NO_TARGET_COLOR}'>■</span> No target<br>"
-        f"<span style='color:{IN_PROGRESS_COLOR}'>■</span> In progress<br>({TO_DATE})",
+        text=f"<span style='color:{NO_TARGET_COLOR}'>■</span> No target"
+        + (
+            f"<br><span style='color:{IN_PROGRESS_COLOR}'>■</span> In progress<br>({TO_DATE})"
+            if in_progress
+            else ""
+        ),
         showarrow=False,
         align="left",
     )
@@ -368,7 +377,9 @@ def attainment_heatmap(
 
 
 def streak_distribution(
-    frame: pl.DataFrame, watch_streak: int = 2, at_risk_streak: int = 3
+    frame: pl.DataFrame,
+    watch_streak: int = DEFAULTS.watch_streak,
+    at_risk_streak: int = DEFAULTS.at_risk_streak,
 ) -> go.Figure:
     """Grouped bars: partners per current missed streak (1 .. 8+), one colour per segment.
     Partners with no current streak (0) are left out of the bars; the page states their count.
@@ -422,7 +433,7 @@ def streak_distribution(
             opacity=0.15,
             line_width=0,
             layer="below",
-            annotation={"text": label, "font": {"color": "#555555", "size": 11}},
+            annotation={"text": label, "font": {"color": MUTED_TEXT, "size": 11}},
             annotation_position="top left",
         )
     return fig
@@ -468,8 +479,15 @@ def miss_rate_over_time(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
             mode="lines+markers",
             name=segment,
             legendgroup=segment,
-            line={"color": _segment_color(segment), "width": 3.5 if is_all else 2},
-            marker={"size": 7 if is_all else 5},
+            line={
+                "color": _segment_color(segment),
+                "width": 3.5 if is_all else 2,
+                "dash": "solid" if is_all else SEGMENT_DASHES.get(segment, "solid"),
+            },
+            marker={
+                "size": 7 if is_all else 6,
+                "symbol": "circle" if is_all else SEGMENT_SYMBOLS.get(segment, "circle"),
+            },
             hovertemplate=f"{segment} · %{{x}}<br>Missed: %{{y:.1%}} "
             "(%{customdata[0]:,} of %{customdata[1]:,} partners with a target)"
             "<br>Shortfall: %{customdata[2]}<extra></extra>",
@@ -590,10 +608,10 @@ def recovery_table(frame: pl.DataFrame) -> pl.DataFrame:
 
 def chronic_vs_temporary(
     frame: pl.DataFrame,
-    watch_streak: int = 2,
-    at_risk_streak: int = 3,
-    replace_review_missed: int = 6,
-    symbol: str = "$",
+    watch_streak: int = DEFAULTS.watch_streak,
+    at_risk_streak: int = DEFAULTS.at_risk_streak,
+    replace_review_missed: int = DEFAULTS.replace_review_missed,
+    symbol: str = DEFAULTS.currency_symbol,
 ) -> go.Figure:
     """Bubbles on a grid of current streak (x) against missed quarters of the last 8 (y), sized
     by partners and coloured by status. Top left holds the chronic partners (many misses, even if
@@ -615,6 +633,7 @@ def chronic_vs_temporary(
             name=STATUS_LABELS[status],
             marker={
                 "color": STATUS_COLORS[status],
+                "symbol": STATUS_SYMBOLS[status],
                 "size": [9 + 33 * math.sqrt(p / biggest) for p in rows["partners"].to_list()],
                 "line": {"width": 1, "color": "white"},
                 "opacity": 0.9,
@@ -665,7 +684,7 @@ def chronic_vs_temporary(
         y0=0,
         x1=8,
         y1=8,
-        line={"color": "#999999", "width": 1, "dash": "dot"},
+        line={"color": GUIDE_COLOR, "width": 1, "dash": "dot"},
         layer="below",
     )
     # below the diagonal stays empty (a streak of n means at least n misses), room for the key
@@ -679,6 +698,6 @@ def chronic_vs_temporary(
             xanchor="right",
             text=text,
             showarrow=False,
-            font={"color": "#555555", "size": 11},
+            font={"color": MUTED_TEXT, "size": 11},
         )
     return fig

@@ -6,15 +6,33 @@ import plotly.graph_objects as go
 import polars as pl
 
 from channel.charts import (
+    HIT_DEEP,
+    IN_PROGRESS_COLOR,
+    MISS_NEAR,
+    MUTED_TEXT,
+    NO_TARGET_COLOR,
     REVENUE_COLOR,
-    STATUS_COLORS,
     TARGET_COLOR,
     apply_layout,
     pct,
 )
 
-NO_TARGET_COLOR = "#B8C2CC"
-PROGRAM_COLORS = ["#1F4E79", "#48B3A5", "#D9A21B", "#7B6CD9", "#C0392B", "#8E9AAF"]
+# a quarter's outcome, in the attainment colours of the Missed targets heatmap; a missed bar is
+# also cross-hatched and the quarter in progress striped, so the bars read in black and white
+OUTCOME_COLORS = {
+    "Hit": HIT_DEEP,
+    "Missed": MISS_NEAR,
+    "To date": IN_PROGRESS_COLOR,
+    "No target": NO_TARGET_COLOR,
+}
+OUTCOME_PATTERNS = {"Hit": "", "Missed": "x", "To date": "/", "No target": ""}
+PROGRAM_COLORS = ["#40368D", "#29A479", "#FDC615", "#7B709A", "#B01F14", "#B8B1DE"]
+DEAL_COLORS = {"won_deals": REVENUE_COLOR, "lost_deals": "#E2A37B", "open_deals": "#A3B4C6"}
+FOCUS_COLORS = {
+    "declared_share": "#9B8AE6",
+    "realised_share": REVENUE_COLOR,
+    "priority_weight_rel": "#D9A21B",
+}
 
 
 def quarter_performance(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
@@ -34,7 +52,6 @@ def quarter_performance(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
         else ("Missed" if m else "Hit")
         for m, s in zip(missed, states, strict=True)
     ]
-    colors = {"Hit": STATUS_COLORS["ok"], "Missed": STATUS_COLORS["replace_review"]}
     fig = go.Figure()
     for label in ("Hit", "Missed", "To date", "No target"):
         idx = [i for i, o in enumerate(outcome) if o == label]
@@ -44,8 +61,11 @@ def quarter_performance(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
             x=[quarters[i] for i in idx],
             y=[frame["revenue"][i] for i in idx],
             name=f"Won revenue: {label.lower()}",
-            marker_color=colors.get(label, NO_TARGET_COLOR),
-            marker_pattern_shape="/" if label == "To date" else "",
+            marker={
+                "color": OUTCOME_COLORS[label],
+                "pattern": {"shape": OUTCOME_PATTERNS[label], "solidity": 0.3},
+                "line": {"color": MUTED_TEXT, "width": 1 if label == "No target" else 0},
+            },
             customdata=[pct(frame["attainment"][i]) for i in idx],
             hovertemplate=f"%{{x}}<br>Won revenue: {symbol}%{{y:,.0f}}<br>"
             f"Attainment: %{{customdata}} ({label.lower()})<extra></extra>",
@@ -70,11 +90,8 @@ def quarter_performance(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
 def won_deals(frame: pl.DataFrame) -> go.Figure:
     """Won, lost and open deals per quarter (partner_quarters)."""
     fig = go.Figure()
-    for column, name, color in (
-        ("won_deals", "Won", REVENUE_COLOR),
-        ("lost_deals", "Lost", "#C9B79C"),
-        ("open_deals", "Open", "#8E9AAF"),
-    ):
+    for column, name in (("won_deals", "Won"), ("lost_deals", "Lost"), ("open_deals", "Open")):
+        color = DEAL_COLORS[column]
         fig.add_bar(
             x=frame["fiscal_quarter"].to_list(),
             y=frame[column].to_list(),
@@ -92,11 +109,12 @@ def focus_comparison(frame: pl.DataFrame) -> go.Figure:
     """Declared focus, realised deal mix and vendor priority per vertical (partner_focus)."""
     verticals = frame["vertical"].to_list()
     fig = go.Figure()
-    for column, name, color in (
-        ("declared_share", "Declared focus (share)", "#7B6CD9"),
-        ("realised_share", "Won revenue mix, last 4 quarters (share)", REVENUE_COLOR),
-        ("priority_weight_rel", "Vendor priority (weight ÷ top weight)", "#D9A21B"),
+    for column, name in (
+        ("declared_share", "Declared focus (share)"),
+        ("realised_share", "Won revenue mix, last 4 quarters (share)"),
+        ("priority_weight_rel", "Vendor priority (weight ÷ top weight)"),
     ):
+        color = FOCUS_COLORS[column]
         values = frame[column].fill_null(0).to_list()
         fig.add_bar(
             y=verticals,

@@ -7,6 +7,7 @@ import polars as pl
 
 from channel.charts import (
     SEGMENT_COLORS,
+    SEGMENT_SYMBOLS,
     STATUS_COLORS,
     STATUS_LABELS,
     TIER_COLORS,
@@ -74,6 +75,7 @@ def manager_workload(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
             showlegend=True,
             marker={
                 "color": color,
+                "symbol": SEGMENT_SYMBOLS[segment],
                 "size": [8 + 22 * (f / flagged_max) for f in rows["flagged"].to_list()],
                 "line": {"width": 1, "color": "white"},
                 "opacity": 0.85,

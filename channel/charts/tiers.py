@@ -15,9 +15,14 @@ from plotly.subplots import make_subplots
 
 from channel.charts import (
     FONT,
+    GUIDE_COLOR,
+    INK_DARK,
+    MUTED_TEXT,
     REVENUE_COLOR,
     TIER_COLORS,
+    TIER_SYMBOLS,
     apply_layout,
+    ink_on,
     money,
     pct,
 )
@@ -30,6 +35,9 @@ PROGRAM_TIERS = (*TIERS, NO_TIER)  # the rows of the held-vs-earned matrix, high
 
 INVESTMENT_COLOR = "#E07A5F"
 PREVIOUS_COLOR = "#9AA5B1"
+SHARE_COLORS = {"revenue_share": REVENUE_COLOR, "investment_share": INVESTMENT_COLOR}
+PERIOD_COLORS = {"current": REVENUE_COLOR, "previous": PREVIOUS_COLOR}  # also dash: solid, dash
+LABEL_BACKDROP = "rgba(255, 255, 255, 0.8)"  # behind the quadrant labels
 # held-vs-earned findings, by the sign of tier_gap (queries/build/51_tier_gap.sql)
 FINDING_LABELS = {
     1: "Over-tiered: holds more than it earns",
@@ -37,11 +45,14 @@ FINDING_LABELS = {
     -1: "Promotion candidate: earns more than it holds",
 }
 FINDING_SHORT = {1: "Over-tiered", 0: "Match", -1: "Promotion candidate"}
-FINDING_COLORS = {1: "#F2B8B0", 0: "#ECEFF3", -1: "#B7DDC3"}
-MOVE_COLORS = {  # Sankey links: climbed, stayed, dropped
-    1: "rgba(46, 139, 87, 0.45)",
-    0: "rgba(154, 165, 177, 0.35)",
-    -1: "rgba(192, 57, 43, 0.45)",
+# light fills under dark counts: orange above the diagonal (holds too much), blue below it (earns
+# more); an arrow in the cell says which way the tier should move, without colour
+FINDING_COLORS = {1: "#F4B77E", 0: "#ECEEF1", -1: "#93C0EC"}
+FINDING_MARKS = {1: "▼", 0: "", -1: "▲"}
+MOVE_COLORS = {  # Sankey links: climbed (blue), stayed (grey), dropped (orange)
+    1: "rgba(29, 78, 158, 0.5)",
+    0: "rgba(154, 165, 177, 0.3)",
+    -1: "rgba(217, 120, 13, 0.55)",
 }
 QUADRANTS = ("high_high", "high_low", "low_high", "low_low", "no_revenue")
 QUADRANT_LABELS = {
@@ -140,6 +151,7 @@ def tier_structure(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
                 showlegend=col == 1,
                 marker_color=TIER_COLORS[tier],
                 text=[pct(v, 0) if v >= 0.07 else "" for v in values],
+                textfont={"color": ink_on(TIER_COLORS[tier])},
                 textposition="inside",
                 insidetextanchor="middle",
                 hovertext=hover,
@@ -183,7 +195,7 @@ def tier_matrix(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
                 continue
             finding = _sign(cell["tier_gap"])
             z_row.append(finding)
-            text_row.append(f"{cell['partners']:,}")
+            text_row.append(f"{FINDING_MARKS[finding]} {cell['partners']:,}".strip())
             hover_row.append(
                 f"<b>Holds {h}, earns {e}</b><br>{cell['partners']:,} partners<br>"
                 f"Revenue (T4Q): {money(cell['revenue_t4q'], symbol)}<br>{FINDING_LABELS[finding]}"
@@ -210,7 +222,7 @@ def tier_matrix(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
             showscale=False,
             text=text,
             texttemplate="%{text}",
-            textfont={"size": 15, "family": FONT},
+            textfont={"size": 15, "family": FONT, "color": INK_DARK},  # every fill is light
             hovertext=hover,
             hovertemplate="%{hovertext}<extra></extra>",
             xgap=3,
@@ -223,7 +235,7 @@ def tier_matrix(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
             y=[None],
             mode="markers",
             marker={"symbol": "square", "size": 14, "color": FINDING_COLORS[finding]},
-            name=FINDING_SHORT[finding],
+            name=f"{FINDING_MARKS[finding]} {FINDING_SHORT[finding]}".strip(),
         )
     apply_layout(
         fig,
@@ -262,14 +274,12 @@ def concentration_curve(frame: pl.DataFrame) -> go.Figure:
         y=[0, 1],
         mode="lines",
         name="Every partner equal",
-        line={"color": "#C8CDD3", "dash": "dot", "width": 1},
+        line={"color": GUIDE_COLOR, "dash": "dot", "width": 1},
         hoverinfo="skip",
     )
     kpis = concentration_kpis(frame)
-    for period, color, dash in (
-        ("previous", PREVIOUS_COLOR, "dash"),
-        ("current", REVENUE_COLOR, "solid"),
-    ):
+    for period, dash in (("previous", "dash"), ("current", "solid")):
+        color = PERIOD_COLORS[period]
         rows = frame.filter(pl.col("period") == period)
         if rows.height == 0 or rows["revenue_share"].null_count() == rows.height:
             continue
@@ -372,6 +382,7 @@ def velocity_volume(marks: pl.DataFrame, quadrants: pl.DataFrame, symbol: str = 
             name=tier,
             marker={
                 "color": TIER_COLORS[tier],
+                "symbol": TIER_SYMBOLS[tier],
                 "size": sizes,
                 "opacity": 0.8,
                 "line": {"color": "white", "width": 0.5},
@@ -384,10 +395,10 @@ def velocity_volume(marks: pl.DataFrame, quadrants: pl.DataFrame, symbol: str = 
     any_row = next(iter(by_key.values()), None)
     if any_row and any_row["median_won_deals"] is not None and marks.height:
         fig.add_vline(
-            x=any_row["median_won_deals"], line={"color": "#5B6770", "dash": "dash", "width": 1}
+            x=any_row["median_won_deals"], line={"color": MUTED_TEXT, "dash": "dash", "width": 1}
         )
         fig.add_hline(
-            y=any_row["median_revenue"], line={"color": "#5B6770", "dash": "dash", "width": 1}
+            y=any_row["median_revenue"], line={"color": MUTED_TEXT, "dash": "dash", "width": 1}
         )
         for key, (x, y, xanchor, yanchor) in _QUADRANT_CORNERS.items():
             row = by_key.get(key)
@@ -404,8 +415,8 @@ def velocity_volume(marks: pl.DataFrame, quadrants: pl.DataFrame, symbol: str = 
                 align=xanchor,
                 text=f"<b>{QUADRANT_LABELS[key]}</b><br>{count:,} partners · "
                 f"{money(revenue, symbol)}",
-                font={"size": 11, "color": "#33404D"},
-                bgcolor="rgba(255, 255, 255, 0.8)",
+                font={"size": 11, "color": INK_DARK},
+                bgcolor=LABEL_BACKDROP,
             )
     apply_layout(
         fig,
@@ -445,10 +456,11 @@ def share_comparison(frame: pl.DataFrame, dimension: str, title: str) -> go.Figu
         axis = "Earned tier"
     labels = [label.replace(" (not on the chart)", "") for label in labels]
     fig = go.Figure()
-    for column, name, color in (
-        ("revenue_share", "Share of revenue", REVENUE_COLOR),
-        ("investment_share", "Share of investment", INVESTMENT_COLOR),
+    for column, name in (
+        ("revenue_share", "Share of revenue"),
+        ("investment_share", "Share of investment"),
     ):
+        color = SHARE_COLORS[column]
         values = [v or 0 for v in rows[column].to_list()]
         fig.add_bar(
             y=labels,
@@ -532,7 +544,7 @@ def tier_movement(frame: pl.DataFrame) -> go.Figure:
     """Sankey from the earned tier four quarters earlier (left) to the earned tier now (right).
 
     ``frame``: quarter_before, tier_before, tier_now, tiers_moved, partners, revenue_t4q
-    (``tiers_movement``). Links are green when partners climbed, red when they dropped.
+    (``tiers_movement``). Links are blue when partners climbed, orange when they dropped.
     """
     before_totals = frame.group_by("tier_before").agg(pl.col("partners").sum())
     now_totals = frame.group_by("tier_now").agg(pl.col("partners").sum())
@@ -547,7 +559,7 @@ def tier_movement(frame: pl.DataFrame) -> go.Figure:
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
-            textfont={"family": FONT, "size": 12, "color": "#1F2A36"},
+            textfont={"family": FONT, "size": 12, "color": INK_DARK},
             node={
                 "label": labels,
                 "color": [TIER_COLORS[t] for t in left + right],
@@ -611,7 +623,7 @@ def what_if_tiers(frame: pl.DataFrame) -> go.Figure:
             marker={
                 "color": [TIER_COLORS[t] for t in TIERS],
                 "pattern": {"shape": pattern, "fgcolor": "white", "solidity": 0.3},
-                "line": {"color": "#33404D", "width": 1 if pattern else 0},
+                "line": {"color": INK_DARK, "width": 1 if pattern else 0},
             },
             text=[f"{v:,}" for v in values],
             textposition="outside",

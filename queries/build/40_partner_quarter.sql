@@ -8,6 +8,9 @@
 -- quarter keeps its target (the plan) and has no attainment.
 -- Params: $miss_below, $watch_streak, $at_risk_streak, $replace_review_missed,
 --         $tier_floor_platinum, $tier_floor_gold, $tier_floor_silver.
+--   shortfall       target - won revenue of a missed quarter, else 0 (hits do not offset misses)
+--   investment_t4q  investment over the four quarters ending here, all programs
+--                   (36_partner_investment.sql); 0 when none
 create table partner_quarter as
 with deal_facts as (
     select
@@ -20,6 +23,12 @@ with deal_facts as (
         sum(amount) filter (where status = 'open') as open_amount,
         median(cycle_days) filter (where status = 'won') as cycle_days_median
     from deals
+    group by all
+),
+
+invested as (
+    select partner_id, quarter_idx, sum(investment_t4q) as investment_t4q
+    from partner_investment
     group by all
 ),
 
@@ -131,6 +140,7 @@ final as (
         s.target_amount,
         s.attainment,
         s.is_missed,
+        case when s.is_missed then s.target_amount - s.revenue else 0 end as shortfall,
         case when s.quarter_state = 'in_progress' then s.share_elapsed end as share_elapsed,
         s.pace,
         -- trailing, as of this quarter
@@ -141,12 +151,9 @@ final as (
         coalesce(s.missed_streak, 0)::integer as missed_streak,
         coalesce(s.missed_last_8, 0)::integer as missed_last_8,
         coalesce(s.targeted_last_8, 0)::integer as targeted_last_8,
-        case
-            when s.revenue_t4q >= $tier_floor_platinum then 'Platinum'
-            when s.revenue_t4q >= $tier_floor_gold then 'Gold'
-            when s.revenue_t4q >= $tier_floor_silver then 'Silver'
-            else 'Registered'
-        end as earned_tier,
+        coalesce(i.investment_t4q, 0) as investment_t4q,
+        earned_tier(s.revenue_t4q, $tier_floor_platinum, $tier_floor_gold, $tier_floor_silver)
+            as earned_tier,
         a.alignment_score,
         case
             when coalesce(s.missed_last_8, 0) >= $replace_review_missed then 'replace_review'
@@ -156,6 +163,7 @@ final as (
         end as status
     from carried as s
     left join partner_alignment as a on a.partner_id = s.partner_id and a.quarter_idx = s.quarter_idx
+    left join invested as i on i.partner_id = s.partner_id and i.quarter_idx = s.quarter_idx
 )
 
 select * from final

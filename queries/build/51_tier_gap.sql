@@ -3,5 +3,4 @@
 -- earns more than it holds (a promotion candidate). 0: they match. A partner that holds no tier
 -- (program_tier null) is treated as holding Registered, the entry level.
 create macro tier_gap(program_tier, earned_tier) as
-list_position(['Platinum', 'Gold', 'Silver', 'Registered'], earned_tier)
-- list_position(['Platinum', 'Gold', 'Silver', 'Registered'], coalesce(program_tier, 'Registered'))
+tier_rank(earned_tier) - tier_rank(coalesce(program_tier, 'Registered'))

@@ -1,7 +1,8 @@
 -- partner_investment: one row per as-of quarter of the grid, partner and investment program that
 -- has investment in the four fiscal quarters ending at that quarter (the as-of quarter and the
 -- three before it: the same window as revenue_t4q). Empty when no investments were loaded.
--- investment_t4q is the single definition of "investment" on every page.
+-- investment_t4q is the single definition of "investment" on every page; partner_quarter
+-- (40_partner_quarter.sql) carries its sum over programs per partner and as-of quarter.
 create table partner_investment as
 select
     q.quarter_idx,

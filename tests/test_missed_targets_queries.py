@@ -1,4 +1,5 @@
-"""Missed targets page: its queries on the tiny hand-built dataset, its chart builders, AppTests.
+"""Missed targets: the queries on the tiny hand-built dataset (the chart builders are in
+tests/test_missed_targets_charts.py, the page in tests/test_missed_targets_page.py).
 
 Every expected number below is worked out by hand from tests/data/tiny/*.csv and EXPECTED.md
 (default settings: miss below 100%, watch 2 in a row, at risk 3 in a row, review 6 of the last 8).
@@ -14,18 +15,11 @@ Hit (H) / miss (M) / skip (-, no target or a target of 0) per partner, 2024-Q1 .
 
 from __future__ import annotations
 
-import math
-
 import polars as pl
 import pytest
 
-from channel.charts import SEGMENT_COLORS, STATUS_COLORS
-from channel.charts import missed as charts
 from channel.runner import run
-
-NO_FILTERS = dict.fromkeys(
-    ["segment", "region", "partner_type", "program_tier", "partner_manager", "scope"]
-)
+from tests.helpers import NO_FILTERS
 
 
 def q(db, name: str, as_of: str | None = None, **params) -> pl.DataFrame:
@@ -110,6 +104,23 @@ def test_status_lists_are_exclusive_and_skip_quarters_without_target(tiny_db):
 )
 def test_status_lists_follow_the_filters(tiny_db, filters, as_of, expected):
     assert lists(q(tiny_db, "missed_status_list", limit=None, as_of=as_of, **filters)) == expected
+
+
+def test_status_lists_bring_only_the_rows_shown(tiny_db):
+    # as of 2025-Q2: P07 (200k) and P06 (160k) are at risk, P05 on watch
+    full = q(tiny_db, "missed_status_list", limit=None, as_of="2025-Q2")
+    assert full.select("partner_id", "status", "status_partners").rows() == [
+        ("P05", "watch", 1),
+        ("P07", "at_risk", 2),
+        ("P06", "at_risk", 2),
+    ]
+    one = q(tiny_db, "missed_status_list", limit=1, as_of="2025-Q2")
+    # one row per status, the most revenue first, and the count before the limit
+    assert one.select("partner_id", "status", "status_partners").rows() == [
+        ("P05", "watch", 1),
+        ("P07", "at_risk", 2),
+    ]
+    assert one.row(1, named=True) == full.row(1, named=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,337 +348,3 @@ def test_heatmap_caps_rows_flagged_first(tiny_db):
     assert order == ["P06", "P05", "P04", "P03", "P02"]
     assert sorted(set(frame["fiscal_quarter"])) == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
     assert frame["partners_in_scope"][0] == 10
-
-
-# ---------------------------------------------------------------------------------------------
-# Chart builders
-
-
-def heat_frame() -> pl.DataFrame:
-    rows = []
-    for order, (pid, name, status, atts) in enumerate(
-        [
-            ("P1", "One", "at_risk", [0.5, None, 1.0]),
-            ("P2", "Two", "ok", [1.5, 2.5, 0.99]),
-        ],
-        start=1,
-    ):
-        for i, att in enumerate(atts):
-            rows.append(
-                {
-                    "row_order": order,
-                    "partner_id": pid,
-                    "partner_name": name,
-                    "status": status,
-                    "missed_streak": 3 if status == "at_risk" else 0,
-                    "missed_last_8": 3,
-                    "revenue_t4q": 1000.0,
-                    "fiscal_quarter": f"2025-Q{i + 1}",
-                    "quarter_idx": 8100 + i,
-                    "revenue": None if att is None else att * 100,
-                    "target_amount": None if att is None else 100.0,
-                    "attainment": att,
-                }
-            )
-    return pl.DataFrame(rows)
-
-
-def test_heatmap_builder_greys_out_quarters_without_target():
-    fig = charts.attainment_heatmap(heat_frame(), miss_below=1.0, not_shown=7)
-    at_risk, ok, cells, grey = fig.data
-    # the status strip: one square per partner, a trace (legend entry) per status, severe first
-    assert (at_risk.type, at_risk.name, ok.name) == ("scatter", "At risk", "OK")
-    assert (
-        at_risk.marker.color == STATUS_COLORS["at_risk"] and ok.marker.color == STATUS_COLORS["ok"]
-    )
-    assert list(at_risk.y) == ["One · P1"] and at_risk.customdata[0][0] == "P1"
-    assert list(cells.y) == ["One · P1", "Two · P2"]
-    assert list(cells.x) == ["2025-Q1", "2025-Q2", "2025-Q3"]
-    # no target: no colour on the attainment scale (not 0), a grey cell instead
-    assert math.isnan(cells.z[0][1]) and grey.z[0][1] == 1
-    assert math.isnan(grey.z[0][0]) and cells.z[0][0] == 0.5
-    assert grey.colorscale[0][1] == charts.NO_TARGET_COLOR and grey.showscale is False
-    assert cells.z[1][1] == 2.0  # 250% is capped at the top of the scale (200%)
-    assert "no target" in grey.hovertemplate
-    assert cells.customdata[0][0][0] == "P1"  # the partner id comes first
-    assert cells.customdata[0][0][1].startswith("50.0% of target (missed)")
-    assert cells.customdata[1][2][1].startswith("99.0% of target (missed)")
-    assert (cells.zmin, cells.zmax) == (0, 2.0)
-    assert "7 not shown" in fig.layout.title.text
-    assert any("No target" in a.text for a in fig.layout.annotations)
-    assert list(fig.layout.yaxis.range) == [1.5, -0.5]  # the first row on top
-
-
-@pytest.mark.parametrize("miss_below", [1.0, 0.9])
-def test_attainment_scale_breaks_at_the_threshold(miss_below):
-    scale, z_max = charts.attainment_colorscale(miss_below)
-    assert z_max == pytest.approx(2 * miss_below)
-    positions = [p for p, _ in scale]
-    colours = [c for _, c in scale]
-    # just below the middle is a miss colour, the middle itself (exactly at target) a hit colour
-    assert positions[2] == pytest.approx(0.5) and colours[2] == charts.HIT_NEAR
-    assert positions[1] < 0.5 and colours[1] == charts.MISS_NEAR
-    assert colours[0] == charts.MISS_DEEP and colours[-1] == charts.HIT_DEEP
-
-
-def test_streak_distribution_builder():
-    frame = pl.DataFrame(
-        {
-            "segment": ["SMB", "SMB", "SMB", "Enterprise"],
-            "streak_bucket": [0, 2, 8, 3],
-            "partners": [50, 4, 1, 2],
-        }
-    )
-    fig = charts.streak_distribution(frame, watch_streak=2, at_risk_streak=3)
-    assert [t.name for t in fig.data] == ["SMB", "Enterprise"]
-    smb = fig.data[0]
-    assert list(smb.x) == ["1", "2", "3", "4", "5", "6", "7", "8+"]  # 0 is not drawn
-    assert list(smb.y) == [0, 4, 0, 0, 0, 0, 0, 1]
-    assert smb.marker.color == SEGMENT_COLORS["SMB"]
-    assert fig.layout.yaxis.title.text == "Partners"
-    assert len(fig.layout.shapes) == 2  # the watch and at-risk bands
-    assert fig.layout.yaxis.dtick == 1  # a handful of partners: whole-number ticks
-
-
-def test_miss_rate_builder():
-    frame = pl.DataFrame(
-        {
-            "fiscal_quarter": ["2025-Q1", "2025-Q1", "2025-Q2", "2025-Q2"],
-            "quarter_idx": [8100, 8100, 8101, 8101],
-            "segment": ["All segments", "SMB", "All segments", "SMB"],
-            "is_total": [True, False, True, False],
-            "targeted_partners": [4, 4, 4, 4],
-            "missed_partners": [1, 1, 2, 2],
-            "miss_rate": [0.25, 0.25, 0.5, 0.5],
-            "shortfall": [10.0, 10.0, 30.0, 30.0],
-        }
-    )
-    fig = charts.miss_rate_over_time(frame, "€")
-    lines = [t for t in fig.data if t.type == "scatter"]
-    bars = [t for t in fig.data if t.type == "bar"]
-    assert [t.name for t in lines] == ["All segments", "SMB"]
-    assert lines[0].line.color == charts.ALL_COLOR
-    assert list(lines[1].y) == [0.25, 0.5]
-    assert [t.name for t in bars] == ["SMB"] and list(bars[0].y) == [10.0, 30.0]
-    assert fig.layout.yaxis.tickformat == ".0%"
-    assert fig.layout.yaxis2.title.text == "Shortfall (€)"
-    assert fig.layout.xaxis2.title.text == "Fiscal quarter"
-
-
-def recovery_frame() -> pl.DataFrame:
-    rows = []
-    for level in (2, 3):
-        for segment in ("All segments", "SMB"):
-            for h, (n, rec, cen) in zip((1, 2, 4), [(4, 1, 0), (4, 2, 0), (0, 0, 4)], strict=True):
-                rows.append(
-                    {
-                        "reached_streak": level,
-                        "segment": segment,
-                        "is_total": segment == "All segments",
-                        "horizon_quarters": h,
-                        "episodes": n,
-                        "recovered": rec,
-                        "recovery_rate": rec / n if n else None,
-                        "censored": cen,
-                    }
-                )
-    return pl.DataFrame(rows)
-
-
-def test_recovery_builder_and_table():
-    fig = charts.recovery_rates(recovery_frame())
-    assert [t.name for t in fig.data] == ["All segments", "SMB", "All segments", "SMB"]
-    everyone = fig.data[0]
-    assert list(everyone.y) == [0.25, 0.5, None]  # no observed episode: no bar, not 0
-    assert list(everyone.text) == ["25%", "50%", ""]
-    assert list(fig.data[1].text) == ["", "", ""]  # only the all-segments bars are labelled
-    assert everyone.marker.color == charts.ALL_COLOR
-    assert fig.data[1].marker.color == SEGMENT_COLORS["SMB"]
-    assert fig.layout.xaxis.title.text == "After 2 missed quarters in a row"
-    assert fig.layout.xaxis2.title.text == "After 3 missed quarters in a row"
-    table = charts.recovery_table(recovery_frame())
-    assert table.columns == ["reached_streak", "segment", "within 1 q", "within 2 q", "within 4 q"]
-    assert table.row(0) == (2, "All segments", "25% (n = 4)", "50% (n = 4)", "– (n = 0)")
-    assert table["segment"].to_list() == ["All segments", "SMB", "All segments", "SMB"]
-
-
-def test_chronic_builder():
-    frame = pl.DataFrame(
-        {
-            "streak_bucket": [0, 2, 0],
-            "missed_last_8": [0, 2, 7],
-            "status": ["ok", "watch", "replace_review"],
-            "partners": [100, 4, 1],
-            "revenue_t4q": [1e6, 1e5, 2e4],
-            "examples": [["A", "B"], ["C"], ["D"]],
-        }
-    )
-    fig = charts.chronic_vs_temporary(frame)
-    assert [t.name for t in fig.data] == ["OK", "Watch", "Replacement review"]
-    for trace, status in zip(fig.data, ["ok", "watch", "replace_review"], strict=True):
-        assert trace.marker.color == STATUS_COLORS[status]
-    assert fig.data[0].marker.size[0] > fig.data[2].marker.size[0]  # sized by partners
-    assert fig.data[0].customdata[0][2] == "A, B"
-    assert fig.layout.xaxis.title.text.startswith("Current missed streak")
-    assert fig.layout.yaxis.title.text == "Missed quarters of the last 8"
-
-
-# ---------------------------------------------------------------------------------------------
-# AppTests
-
-
-def open_page(app_on, db, **query_params):
-    at = app_on(db, **query_params)
-    at.switch_page("pages/missed_targets.py").run()
-    return at
-
-
-def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def tab_lists(at) -> dict[str, list[str]]:
-    return {
-        t.label: [pid for d in t.dataframe for pid in d.value["partner_id"].tolist()]
-        for t in at.tabs
-    }
-
-
-def test_page_default_view(tiny_db, app_on):
-    at = open_page(app_on, tiny_db)
-    assert not at.exception
-    assert at.title[0].value == "Missed targets"
-    shown = metrics(at)
-    assert shown["Partners on watch"] == "1"
-    assert shown["Partners at risk"] == "1"
-    assert shown["Replacement review"] == "1"
-    assert shown["Miss rate 2025-Q4"] == "37.5%"  # 3 of 8
-    assert shown["Shortfall 2025-Q4"] == "$270.0K"
-    assert tab_lists(at) == {
-        "Replacement review (1)": ["P06"],
-        "At risk (1)": ["P05"],
-        "Watch (1)": ["P04"],
-    }
-    assert len(at.get("plotly_chart")) == 5
-    text = " ".join(m.value for m in at.markdown)
-    assert "below 100% of its target" in text and "6 or more of the last 8" in text
-    assert "3 or more missed quarters in a row" in text and "Watch* at 2 or more" in text
-    captions = " ".join(c.value for c in at.caption)
-    assert "All 10 partners in scope are shown." in captions
-    # the recovery headline: level 2, all segments, 4 quarters: 1 of 2 episodes
-    assert any("**2** times" in m.value and "**50%**" in m.value for m in at.markdown)
-    recovery_table = next(d.value for d in at.dataframe if "within 4 q" in d.value.columns)
-    assert recovery_table.iloc[0].tolist() == [
-        2,
-        "All segments",
-        "0% (n = 3)",
-        "0% (n = 3)",
-        "50% (n = 2)",
-    ]
-
-
-R, A, W = "Replacement review", "At risk", "Watch"
-
-
-@pytest.mark.parametrize(
-    ("segment", "lists_expected", "miss_rate", "shortfall"),
-    [
-        # SMB 2025-Q4: P04 80k/100k missed of P01, P04, P10 -> 1/3, 20k
-        ("SMB", {f"{R} (0)": [], f"{A} (0)": [], f"{W} (1)": ["P04"]}, "33.3%", "$20.0K"),
-        # Midmarket: P02 and P06 hit (P09 has no target) -> 0/2
-        ("Midmarket", {f"{R} (1)": ["P06"], f"{A} (0)": [], f"{W} (0)": []}, "0.0%", "$0"),
-        # Enterprise: P05 0/200k and P07 50k/100k missed of 3 -> 2/3, 250k
-        ("Enterprise", {f"{R} (0)": [], f"{A} (1)": ["P05"], f"{W} (0)": []}, "66.7%", "$250.0K"),
-        # Mixed: P08's only target is 0, so nothing can be missed
-        ("Mixed", {f"{R} (0)": [], f"{A} (0)": [], f"{W} (0)": []}, "–", "–"),
-    ],
-)
-def test_page_per_segment(tiny_db, app_on, segment, lists_expected, miss_rate, shortfall):
-    at = open_page(app_on, tiny_db, segment=segment)
-    assert not at.exception
-    assert tab_lists(at) == lists_expected
-    shown = metrics(at)
-    assert shown["Miss rate 2025-Q4"] == miss_rate
-    assert shown["Shortfall 2025-Q4"] == shortfall
-    assert at.multiselect(key="segment").value == [segment]
-    if segment == "Mixed":
-        infos = " ".join(i.value for i in at.info)
-        assert "nothing could be missed" in infos and "can be followed up" in infos
-        assert any("No partner in scope is on watch" in s.value for s in at.success)
-    else:
-        assert len(at.get("plotly_chart")) >= 4
-
-
-def test_page_as_of_in_the_earlier_fiscal_year(tiny_db, app_on):
-    at = open_page(app_on, tiny_db, as_of="2024-Q4")
-    assert not at.exception
-    assert tab_lists(at) == {
-        "Replacement review (0)": [],
-        "At risk (1)": ["P06"],
-        "Watch (1)": ["P07"],
-    }
-    shown = metrics(at)
-    assert shown["Miss rate 2024-Q4"] == "42.9%"  # 3 of 7
-    assert shown["Shortfall 2024-Q4"] == "$210.0K"
-    assert at.selectbox(key="as_of").value == "2024-Q4"
-
-
-def test_page_with_no_matching_partner(tiny_db, app_on):
-    at = open_page(app_on, tiny_db, segment="Mixed", region="North")  # P08 is in the West
-    assert not at.exception
-    assert any("No partners match these filters" in i.value for i in at.info)
-    assert not at.metric and not at.get("plotly_chart") and not at.dataframe
-
-
-def test_page_with_a_hostile_url(tiny_db, app_on):
-    at = open_page(
-        app_on,
-        tiny_db,
-        segment="' OR 1=1 --",
-        as_of="2025-Q9'; drop table partners; --",
-        partner_manager=["Ben Ortiz", "<script>alert(1)</script>"],
-    )
-    assert not at.exception
-    # the unknown values were dropped (app.py says so on the first run); the valid one stays
-    assert at.selectbox(key="as_of").value == "2025-Q4"
-    assert at.multiselect(key="segment").value == []
-    assert at.multiselect(key="partner_manager").value == ["Ben Ortiz"]
-    # Ben Ortiz manages P02 (ok) and P05 (at risk)
-    assert tab_lists(at) == {
-        "Replacement review (0)": [],
-        "At risk (1)": ["P05"],
-        "Watch (0)": [],
-    }
-
-
-def test_page_with_an_april_fiscal_year(tiny_db_april, app_on):
-    at = open_page(app_on, tiny_db_april)
-    assert not at.exception
-    # default as-of 2026-Q1 (Apr-Jun 2025): F2 missed 2025-Q4 (30k/50k) and 2026-Q1 (40k/50k)
-    assert tab_lists(at) == {
-        "Replacement review (0)": [],
-        "At risk (0)": [],
-        "Watch (1)": ["F2"],
-    }
-    shown = metrics(at)
-    assert shown["Miss rate 2026-Q1"] == "50.0%"  # F1 200k/200k hit, F2 missed
-    assert shown["Shortfall 2026-Q1"] == "$10.0K"  # 50k - 40k
-    # F2's streak reached 2 in the as-of quarter itself: nothing to follow up yet
-    assert any("can be followed up" in i.value for i in at.info)
-
-
-def test_status_lists_bring_only_the_rows_shown(tiny_db):
-    # as of 2025-Q2: P07 (200k) and P06 (160k) are at risk, P05 on watch
-    full = q(tiny_db, "missed_status_list", limit=None, as_of="2025-Q2")
-    assert full.select("partner_id", "status", "status_partners").rows() == [
-        ("P05", "watch", 1),
-        ("P07", "at_risk", 2),
-        ("P06", "at_risk", 2),
-    ]
-    one = q(tiny_db, "missed_status_list", limit=1, as_of="2025-Q2")
-    # one row per status, the most revenue first, and the count before the limit
-    assert one.select("partner_id", "status", "status_partners").rows() == [
-        ("P05", "watch", 1),
-        ("P07", "at_risk", 2),
-    ]
-    assert one.row(1, named=True) == full.row(1, named=True)
