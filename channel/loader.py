@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from channel import SCHEMA_VERSION
+from channel import SCHEMA_VERSION, csvtext
 from channel.contract import EXTENSIONS, MAX_AMOUNT, TABLES, Column, Table
 from channel.settings import Settings
 from channel.sqlfiles import BUILD_DIR, execute_file
@@ -284,7 +284,9 @@ def _read_csv(table: Table, path: Path, out: _Collector) -> Source | None:
         return None
     first = text.split("\n", 1)[0]
     delimiter = (
-        ";" if _count_outside_quotes(first, ";") > _count_outside_quotes(first, ",") else ","
+        ";"
+        if csvtext.count_outside_quotes(first, ";") > csvtext.count_outside_quotes(first, ",")
+        else ","
     )
     try:
         header = next(csv.reader([first.rstrip("\r")], delimiter=delimiter))
@@ -307,7 +309,7 @@ def _read_csv(table: Table, path: Path, out: _Collector) -> Source | None:
             truncate_ragged_lines=False,  # more fields than the header: an error (_short_records)
         )
     except pl.exceptions.PolarsError as e:
-        line, value, reason = _locate_csv_error(text, delimiter, len(names))
+        line, value, reason = csvtext.locate_csv_error(text, delimiter, len(names))
         out.add(Problem(path.name, line, None, value, reason or f"cannot be read as CSV: {e}"))
         return None
     shown, total = _short_records(text, delimiter, len(names), frame)
@@ -329,49 +331,13 @@ def _read_csv(table: Table, path: Path, out: _Collector) -> Source | None:
     def line_of(rows: list[int]) -> list[int]:
         if simple:
             return [r + 2 for r in rows]
-        starts = _record_start_lines(text, delimiter)
+        starts = csvtext.record_start_lines(text, delimiter)
         return [starts[r] if r < len(starts) else r + 2 for r in rows]
 
     keep = [c.name for c in table.columns if c.name in names]
     cells = [pl.col(c).str.strip_chars().fill_null("") == "" for c in frame.columns if c != ROW]
     frame = frame.filter(~pl.all_horizontal(cells))  # blank lines; ROW keeps line numbers
     return Source(table, path, frame.select(ROW, *keep), line_of, "line")
-
-
-def _count_outside_quotes(line: str, char: str) -> int:
-    count, quoted = 0, False
-    for ch in line:
-        if ch == '"':
-            quoted = not quoted
-        elif ch == char and not quoted:
-            count += 1
-    return count
-
-
-def _record_start_lines(text: str, delimiter: str) -> list[int]:
-    """Physical line (1-based) on which each data record starts; only used to report problems."""
-    limit = csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        next(reader, None)
-        starts, line = [], reader.line_num + 1
-        for _ in reader:
-            starts.append(line)
-            line = reader.line_num + 1
-    finally:
-        csv.field_size_limit(limit)
-    return starts
-
-
-# What Polars' strip_chars() strips (Unicode White_Space): Python's str.isspace() also counts
-# the separators \x1c-\x1f. A record whose cells are all made of these is a blank line.
-_WHITE_SPACE = "".join(
-    ch for ch in map(chr, range(0x3001)) if ch.isspace() and ch not in "\x1c\x1d\x1e\x1f"
-)
-
-
-def _is_blank(cells: list[str]) -> bool:
-    return not "".join(cells).strip(_WHITE_SPACE)
 
 
 def _short_records(
@@ -408,7 +374,7 @@ def _short_records(
     else:
         spans = inside("\n") + 1 if quoted else None  # physical lines of each record
         if spans is None or spans.sum() != body:  # e.g. a quoted header name spans lines
-            return _short_records_csv(text, delimiter, width)
+            return csvtext.short_records_csv(text, delimiter, width)
         record = pl.int_range(frame.height, eager=True).repeat_by(spans).explode()
         per_line = (
             pl.DataFrame({"record": record, "n": per_line})
@@ -431,52 +397,6 @@ def _short_records(
         record = lines.slice(start - 1, span).str.strip_suffix("\r").str.join("\n").item()
         shown.append((start, fields, record))
     return shown, short.height
-
-
-def _short_records_csv(
-    text: str, delimiter: str, width: int
-) -> tuple[list[tuple[int, int, str]], int]:
-    """``_short_records`` read by Python's csv module; the record text is its cells joined."""
-    limit = csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        next(reader, None)
-        shown, total, line = [], 0, reader.line_num + 1
-        for record in reader:
-            if len(record) < width and not _is_blank(record):
-                total += 1
-                if len(shown) < MAX_SHOWN_PER_RULE:
-                    shown.append((line, len(record), delimiter.join(record)))
-            line = reader.line_num + 1
-    finally:
-        csv.field_size_limit(limit)
-    return shown, total
-
-
-def _locate_csv_error(text: str, delimiter: str, width: int) -> tuple[int | None, str | None, str]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    lines = text.split("\n")
-    limit = csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
-    try:
-        line = 1
-        for record in reader:
-            if len(record) > width or (len(record) < width and not _is_blank(record)):
-                return (
-                    line,
-                    delimiter.join(record)[:80],
-                    f"has {len(record)} fields but the header names {width}",
-                )
-            if reader.line_num == line and lines[line - 1].count('"') % 2:  # a one-line record
-                return line, lines[line - 1][:80], "has a stray double quote: " + _QUOTE_HINT
-            line = reader.line_num + 1
-    except csv.Error as e:  # name the line where the record starts and show it
-        return line, lines[line - 1][:80], f"malformed CSV ({e}): " + _QUOTE_HINT
-    finally:
-        csv.field_size_limit(limit)
-    return None, None, ""
-
-
-_QUOTE_HINT = 'put a field with quotes in double quotes and write each quote inside it as ""'
 
 
 def _read_parquet(table: Table, path: Path, out: _Collector) -> Source | None:

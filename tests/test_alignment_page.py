@@ -1,33 +1,9 @@
 """Vertical alignment: the page (AppTest) on the tiny hand-built datasets, its views, filters,
 earlier fiscal years and a hostile URL.
 
-Every expected number below was worked out by hand from tests/data/tiny/*.csv and EXPECTED.md
-(the arithmetic is in the comments), never by running the SQL.
-
-Priority weights (vendor_priorities.csv; `manufacturing` is stored in the lower-case spelling
-the vendor file uses, the first spelling found):
-    FY2024: Healthcare 4, Finance 2, Retail 1          (sum 7, max 4)
-    FY2025: Finance 4, Retail 2, manufacturing 1, Healthcare 0   (sum 7, max 4)
-so priority_share = w / 7 (4/7 = 57.142857%, 2/7 = 28.571429%, 1/7 = 14.285714%) and
-weight_rel = w / 4.
-
-Declared focus (normalised, 7 partners declare): P01 Fin .6 Ret .4 · P02 Hc .75 Fin .25 ·
-P04 Ret .5 Mfg .5 · P05 Mfg .5 Edu .5 · P06 Ret 1 · P07 Fin .5 Hc .25 Ret .25 ·
-P09 Edu .5 Fin .5. P03 and P10 declare nothing (fall back to their deal mix), P08 neither
-declares nor won a deal in 2025 (unknown alignment at 2025-Q4); P10 won nothing in 2024
-(unknown at 2024-Q4).
-Sum of focus per vertical: Fin .6+.25+.5+.5 = 1.85 · Ret .4+.5+1+.25 = 2.15 · Hc .75+.25 = 1 ·
-Mfg .5+.5 = 1 · Edu .5+.5 = 1 (total 7 = the 7 declaring partners).
-
-Won revenue 2025-Q1..Q4 by partner and vertical (k = thousand):
-    P01 Fin 50+50+60 = 160, Ret 50+40 = 90 · P02 Fin 250+250+200+100 = 800, Hc 200 ·
-    P03 Fin 3000, Ret 1500, Mfg 1500 (+500 without a vertical) · P04 Ret 100+50 = 150,
-    Mfg 120+80 = 200 · P05 Mfg 150+30 = 180, Edu 50 · P06 Ret 270 · P07 Fin 50+150+50 = 250,
-    Ret 50 · P09 Fin 100+80 = 180, Edu 80+60 = 140 · P10 Ret 300, Hc 100.
-    Totals: Fin 4390, Ret 2360, Mfg 1880, Hc 300, Edu 190 = 9120 (+500 no vertical = 9620).
-Won revenue 2024-Q1..Q4: P01 Fin 100, Ret 100 · P02 Hc 1000 · P03 Hc 4000 · P04 Ret 400 ·
-    P05 Mfg 450, Edu 300 · P06 Ret 220 · P07 Fin 200, Hc 100 · P08 Hc 80, Fin 20.
-    Totals: Hc 5180, Fin 320, Ret 720, Mfg 450, Edu 300 = 6970.
+Every expected number below was worked out by hand from tests/data/tiny/*.csv and
+EXPECTED.md, never by running the SQL; the arithmetic is in the docstring of
+tests/test_alignment_queries.py.
 """
 
 from __future__ import annotations

@@ -1,13 +1,8 @@
 """The loader, the folder and the shape of its files: files present or missing, the header,
 the CSV variants the import contract accepts, encodings and records of the wrong length.
 
-Each test writes the small valid folder ``BASE`` (tests/helpers.py; line numbers in the tests
-refer to its texts, header = line 1) into ``tmp_path``, changes one thing and loads it over
-``db``, a copy of ``BASE`` loaded (tests/conftest.py). A refusal must raise ``LoadError`` whose
-``Problem`` names the file, the line (the physical CSV line, header = 1; Parquet: ``row N``), the
-column and the offending value, print the same in its report, and leave ``db`` byte-for-byte
-unchanged (``expect_problem``). Inputs the contract accepts load, and are stored exactly like
-the plain baseline."""
+How the loader tests work (the folder ``BASE``, the database ``db``, ``expect_problem``): see
+tests/README.md, "The loader tests"."""
 
 from __future__ import annotations
 
@@ -17,7 +12,7 @@ from collections.abc import Callable
 import polars as pl
 import pytest
 
-from channel import loader
+from channel import csvtext, loader
 from channel.loader import MAX_SHOWN_PER_RULE, Problem
 from tests.helpers import (
     BASE,
@@ -351,7 +346,7 @@ def test_short_records_agree_with_the_csv_module(case):
         text.encode(), new_columns=names, infer_schema=False, row_index_name=loader.ROW
     )
     fast = loader._short_records(text, ",", 7, frame)
-    slow = loader._short_records_csv(text, ",", 7)
+    slow = csvtext.short_records_csv(text, ",", 7)
     assert [(line, fields) for line, fields, _ in fast[0]] == [
         (line, fields) for line, fields, _ in slow[0]
     ]

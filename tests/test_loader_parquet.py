@@ -1,13 +1,8 @@
 """The loader on Parquet files: they load like the same CSV files, typed or not, and a bad value
 is named by its row.
 
-Each test writes the small valid folder ``BASE`` (tests/helpers.py; line numbers in the tests
-refer to its texts, header = line 1) into ``tmp_path``, changes one thing and loads it over
-``db``, a copy of ``BASE`` loaded (tests/conftest.py). A refusal must raise ``LoadError`` whose
-``Problem`` names the file, the line (the physical CSV line, header = 1; Parquet: ``row N``), the
-column and the offending value, print the same in its report, and leave ``db`` byte-for-byte
-unchanged (``expect_problem``). Inputs the contract accepts load, and are stored exactly like
-the plain baseline."""
+How the loader tests work (the folder ``BASE``, the database ``db``, ``expect_problem``): see
+tests/README.md, "The loader tests"."""
 
 from __future__ import annotations
 

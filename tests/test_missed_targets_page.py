@@ -1,16 +1,9 @@
 """Missed targets: the page (AppTest) on the tiny hand-built datasets, per segment, for an
 earlier as-of quarter, with no matching partner and with a hostile URL.
 
-Every expected number below is worked out by hand from tests/data/tiny/*.csv and EXPECTED.md
-(default settings: miss below 100%, watch 2 in a row, at risk 3 in a row, review 6 of the last 8).
-The grid of quarters runs 2024-Q1 .. 2026-Q1 (P03's won deal of 2026-01-15 stretches it), so
-"the last 8 quarters" as of 2025-Q4 is 2024-Q1 .. 2025-Q4 and as of 2024-Q4 only 2024-Q1 .. Q4.
-
-Hit (H) / miss (M) / skip (-, no target or a target of 0) per partner, 2024-Q1 .. 2025-Q4:
-    P01 H H H H  H H H H      P02 H H H H  H H M H      P03 H H H H  H H H H
-    P04 H H H H  H H M M      P05 H H H M  M - - M      P06 H M M M  M M M H
-    P07 H H M M  M M H M      P08 - - - -  - - - -      P09 - - - -  H H H -
-    P10 - - - -  H H H H
+Every expected number below was worked out by hand from tests/data/tiny/*.csv and
+EXPECTED.md, never by running the SQL; the arithmetic is in the docstring of
+tests/test_missed_targets_queries.py.
 """
 
 from __future__ import annotations

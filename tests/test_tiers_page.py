@@ -1,21 +1,10 @@
 """The Partner tiers page (AppTest) on the tiny hand-built datasets: its tabs, filters, an
-earlier as-of quarter, no matching partner and a hostile URL. Every expected number below was
-worked out by hand from
-tests/data/tiny/*.csv and tests/data/tiny/EXPECTED.md (settings: the default floors).
+earlier as-of quarter, no matching partner and a hostile URL.
 
-Default as-of 2025-Q4; revenue_t4q (k = thousand) and won_deals_t4q per partner:
-    P01 250k/5 Silver   (program Silver)      P06 270k/4 Silver     (Silver)
-    P02 1,000k/5 Gold   (Silver)              P07 300k/4 Silver     (Registered)
-    P03 6,500k/5 Platinum (Gold)              P08 0/0 Registered    (none)
-    P04 350k/4 Silver   (Registered)          P09 320k/4 Silver     (Platinum)
-    P05 230k/3 Registered (Gold)              P10 400k/4 Silver     (Registered)
-    total 9,620k over 10 partners.
-As of 2024-Q4 (the "previous four quarters" of 2025-Q4): P01 200k Registered, P02 1,000k Gold,
-P03 4,000k Gold, P04 400k Silver, P05 750k Silver, P06 220k Registered, P07 300k Silver,
-P08 100k Registered, P09 0 Registered, P10 0 Registered; total 6,970k.
-Investments in the trailing four quarters to 2025-Q4 (2025-Q1..Q4; P06's 2024-Q3 line is
-outside): P01 5,000 MDF + 2,500 Enablement = 7,500; P02 12,000 Co-selling; P03 40,000 Rebates;
-P05 8,000 MDF; P10 1,500 MDF; total 69,000.
+Every expected number below was worked out by hand from tests/data/tiny/*.csv and
+tests/data/tiny/EXPECTED.md (settings: the default floors), never by running the SQL; the
+arithmetic (revenue_t4q, tiers and investments per partner) is in the docstring of
+tests/test_tiers_queries.py.
 """
 
 from __future__ import annotations
