@@ -92,14 +92,6 @@ def test_segment_tier_bars_use_one_colour_per_tier_in_tier_order():
     assert "trailing four quarters" in fig.layout.yaxis.title.text
 
 
-def test_status_counts_colour_per_status():
-    fig = charts.status_counts({"ok": 5, "watch": 2, "replace_review": 1})
-    (bar,) = fig.data
-    assert list(bar.y) == ["OK", "Watch", "At risk", "Replacement review"]
-    assert list(bar.x) == [5, 2, 0, 1]
-    assert list(bar.marker.color) == [charts.STATUS_COLORS[s] for s in charts.STATUSES]
-
-
 def test_palettes_are_distinct():
     for palette in (charts.TIER_COLORS, charts.STATUS_COLORS, charts.SEGMENT_COLORS):
         assert len(set(palette.values())) == len(palette)

@@ -264,22 +264,3 @@ def revenue_by_segment_tier(frame: pl.DataFrame, symbol: str = "$") -> go.Figure
     fig.update_layout(barmode="stack")
     fig.update_yaxes(tickprefix=symbol, tickformat="~s")
     return fig
-
-
-def status_counts(counts: dict[str, int]) -> go.Figure:
-    """Horizontal bar of partners per status (mildest at the top)."""
-    statuses = [s for s in STATUSES]
-    fig = go.Figure(
-        go.Bar(
-            y=[STATUS_LABELS[s] for s in statuses],
-            x=[counts.get(s, 0) for s in statuses],
-            orientation="h",
-            marker_color=[STATUS_COLORS[s] for s in statuses],
-            hovertemplate="%{y}: %{x:,} partners<extra></extra>",
-            showlegend=False,
-        )
-    )
-    apply_layout(fig, "Partners by status", "Partners", "")
-    fig.update_yaxes(autorange="reversed")
-    fig.update_layout(height=260)
-    return fig
