@@ -332,7 +332,10 @@ def attainment_heatmap(
     fig.update_layout(
         height=max(340, 190 + 19 * shown),
         legend={"title": {"text": ""}},
-        margin={"l": 10, "r": 10, "t": 80, "b": 10},
+        # the legend may wrap to two or three rows on a narrow page: room for it under the title,
+        # which is pinned to the top in pixels (in a tall figure 0.97 of the height is far down)
+        title={"y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 12}},
+        margin={"l": 10, "r": 10, "t": 120, "b": 10},
     )
     in_progress = {q for q, _ in to_date_at}
     fig.update_xaxes(title_text="Fiscal quarter", row=1, col=2)
