@@ -8,9 +8,7 @@ that name.
 
 from __future__ import annotations
 
-from channel.settings import Settings
-
-DEFAULTS = Settings()
+from channel.settings import DEFAULTS
 
 DEFINITIONS: dict[str, tuple[str, str]] = {
     # column name: (text, the file under queries/ that defines it, without .sql)

@@ -65,6 +65,9 @@ class Settings:
         return {k: v for k, v in dataclasses.asdict(self).items() if k != "data_as_of"}
 
 
+DEFAULTS = Settings()  # every setting's default, for code that shows one without a database
+
+
 # TOML layout -> field name. Top-level keys map to themselves; [tier_floors] keys are tier names.
 _TIER_KEYS = {
     "platinum": "tier_floor_platinum",

@@ -91,11 +91,9 @@ st.markdown(
 st.markdown(f"**Status.** {ui.md_escape(status_text)}  \n**Tier.** {ui.md_escape(tier_text)}")
 k1, k2, k3, k4 = st.columns(4)
 ui.revenue_card(k1, profile["revenue_t4q"], profile["revenue_prev4q"])
-in_progress = profile["as_of_state"] == "in_progress"
-as_of_label = f"{profile['as_of']} to date" if in_progress else profile["as_of"]
 if profile["attainment"] is None:
     attainment_delta = "no target this quarter"
-elif in_progress:
+elif filters.in_progress:
     attainment_delta = (
         f"{charts.money(profile['revenue'], symbol)} of "
         f"{charts.money(profile['target_amount'], symbol)} · pace {charts.pct(profile['pace'], 0)}"
@@ -107,10 +105,10 @@ else:
     )
 ui.card(
     k2,
-    f"Attainment {as_of_label}",
+    f"Attainment {filters.as_of_label}",
     charts.pct(profile["attainment"]),
     attainment_delta,
-    help=explain("pace", settings, symbol) if in_progress else None,
+    help=explain("pace", settings, symbol) if filters.in_progress else None,
 )
 ui.card(
     k3,
@@ -262,7 +260,7 @@ facts = [
     ("Program tier / earned tier", f"{profile['program_tier'] or '–'} / {profile['earned_tier']}"),
     ("Status", charts.STATUS_LABELS[profile["status"]]),
     ("Revenue, last 4 quarters", charts.money(profile["revenue_t4q"], symbol)),
-    (f"Attainment {as_of_label}", charts.pct(profile["attainment"])),
+    (f"Attainment {filters.as_of_label}", charts.pct(profile["attainment"])),
     ("Alignment score", alignment_text),
 ]
 

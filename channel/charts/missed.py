@@ -39,9 +39,7 @@ from channel.charts import (
     scale_color,
 )
 from channel.contract import SEGMENTS
-from channel.settings import STATUSES, Settings
-
-DEFAULTS = Settings()  # the settings' defaults, written once in channel/settings.py
+from channel.settings import DEFAULTS, STATUSES
 
 ALL_SEGMENTS = "All segments"
 ALL_COLOR = "#222222"  # the whole channel, drawn over the segments
