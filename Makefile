@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 CHANNEL_DB ?= data/channel.duckdb
 export CHANNEL_DB
 
-.PHONY: run test lint format demo bench fuzz load clean
+.PHONY: run test lint format demo bench fuzz load import-bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,9 +47,15 @@ format: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-## fuzz: the loader property test with 3,000 corrupted folders (make test runs 300)
+## fuzz: the loader property test with 3,000 corrupted folders (make test runs 300), and the
+## import's with 2,000 random mappings (make test runs 80)
 fuzz: $(VENV)/.dev
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_loader_fuzz.py --hypothesis-show-statistics
+	IMPORT_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest tests/test_ingest_property.py --hypothesis-show-statistics
+
+## import-bench: time and peak memory of `python -m channel import` on 250,000- and 1,000,000-row CSV exports
+import-bench: $(VENV)/.dev
+	$(BIN)/python -m bench.crm_import $(IMPORT_BENCH_ARGS)
 
 ## load: 10 headless Chromium sessions browse every page for 5 minutes at 100,000 partners (bench/README.md); LOAD_ARGS="--seconds 60"
 load: $(VENV)/.dev

@@ -8,4 +8,4 @@ Modules: ``contract`` (the import files), ``loader`` (validate and build the dat
 """
 
 # Bump when the database layout or a build query changes; the app refuses older files.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6

@@ -60,6 +60,39 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from channel.ingest import importer
+    from channel.ingest.mapping import load_mapping
+
+    if args.suggest:
+        from channel.ingest import suggest
+
+        if args.mapping or args.preset or args.dry_run:
+            raise UsageError(
+                "--suggest writes a first mapping; use it without --mapping, --preset or --dry-run"
+            )
+        print(suggest.suggest(args.source), end="")
+        return 0
+    if args.mapping is None and args.preset is None:
+        raise UsageError(
+            "say how the columns map: --mapping FILE, --preset NAME, or both (the file's keys "
+            "override the preset's). Start one with --suggest > mapping.toml"
+        )
+    mapping = load_mapping(args.mapping, args.preset)
+    settings = load_settings(args.settings)
+    summary = importer.import_sources(
+        args.source,
+        mapping,
+        args.db,
+        settings,
+        progress=_progress(time.perf_counter()),
+        data_as_of=parse_day("--data-as-of", args.data_as_of),
+        dry_run=args.dry_run,
+    )
+    print(summary.report())
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from channel import demo
     from channel.fiscal import parse_quarter
@@ -226,6 +259,41 @@ def build_parser() -> argparse.ArgumentParser:
     settings_option(p)
     p.set_defaults(func=cmd_load)
 
+    p = sub.add_parser(
+        "import",
+        help="import CRM exports (CSV, XLSX, Parquet) through a column mapping",
+        description="Map CRM exports onto the import contract, then validate and load them "
+        "like `load` (nothing changes unless everything is valid). Start with --suggest.",
+    )
+    p.add_argument(
+        "source",
+        nargs="+",
+        metavar="SOURCE",
+        help="CSV, XLSX (first sheet, or FILE.xlsx#Sheet) or Parquet files",
+    )
+    p.add_argument("--mapping", type=Path, default=None, help="mapping TOML")
+    p.add_argument(
+        "--preset",
+        default=None,
+        metavar="NAME",
+        help="a built-in mapping: salesforce or hubspot (with --mapping: overrides on top)",
+    )
+    p.add_argument(
+        "--suggest",
+        action="store_true",
+        help="print a first mapping guessed from the headers and values; loads nothing",
+    )
+    p.add_argument("--dry-run", action="store_true", help="validate and summarise; write nothing")
+    p.add_argument(
+        "--data-as-of",
+        metavar="YYYY-MM-DD",
+        default=None,
+        help="the date the data describes (default: as for load)",
+    )
+    db_option(p)
+    settings_option(p)
+    p.set_defaults(func=cmd_import)
+
     p = sub.add_parser("demo", help="generate realistic demo data and load it")
     p.add_argument("--partners", type=int, default=2000)
     p.add_argument(
@@ -297,6 +365,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from channel.ingest.mapping import MappingError
+    from channel.ingest.readers import SourceError
     from channel.loader import LoadError
     from channel.runner import DatabaseError
 
@@ -305,6 +375,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except LoadError as e:
         print(e.report(), file=sys.stderr)
+        return 1
+    except (MappingError, SourceError) as e:
+        print(str(e), file=sys.stderr)
         return 1
     except (DatabaseError, SettingsError, UsageError) as e:
         print(f"error: {e}", file=sys.stderr)

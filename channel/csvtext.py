@@ -3,13 +3,15 @@
 Shared by the loader (contract files) and the CRM import readers (``channel.ingest.readers``):
 which physical line each record starts on, records with too many or too few fields, stray
 quotes, and blank records. Both read the values with Polars; these helpers run when Polars'
-answer needs explaining in lines and fields.
+answer needs explaining in lines and fields. Two more say where a large text can be cut into
+pieces of whole records, so that it can be read a piece at a time.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 
 MAX_SHOWN = 20  # short records listed; the rest are counted
 
@@ -95,3 +97,38 @@ def locate_csv_error(text: str, delimiter: str, width: int) -> tuple[int | None,
 
 
 QUOTE_HINT = 'put a field with quotes in double quotes and write each quote inside it as ""'
+
+
+# Cutting a CSV text into pieces that each hold whole records, to read a large file in parts.
+
+
+def last_record_end(text: str) -> int:
+    """Index just past the last line break (``\\n``) of ``text`` that ends a record, for a
+    ``text`` that starts where a record starts; 0 if none does. A line break ends a record when
+    an even number of double quotes comes before it, since CSV doubles a quote inside a quoted
+    field. A stray quote in a field that is not quoted misleads the count (such a file is
+    refused when its records are read); ``last_record_end_csv`` is not misled."""
+    total = text.count('"')
+    end, after = len(text), 0
+    while (brk := text.rfind("\n", 0, end)) >= 0:
+        after += text.count('"', brk, end)
+        if (total - after) % 2 == 0:
+            return brk + 1
+        end = brk
+    return 0
+
+
+def last_record_end_csv(text: str, delimiter: str) -> int:
+    """As ``last_record_end``, read by Python's csv module (slower): the end of the last record
+    but one, as the last may go on past ``text``; 0 if ``text`` holds fewer than two records."""
+    limit = csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        ends = [reader.line_num for _ in reader]
+    except csv.Error:
+        return 0
+    finally:
+        csv.field_size_limit(limit)
+    if len(ends) < 2:
+        return 0
+    return sum(map(len, itertools.islice(io.StringIO(text, newline=""), ends[-2])))

@@ -866,11 +866,16 @@ def load(
     progress: Progress | None = None,
     data_as_of: dt.date | None = None,
     data_as_of_source: str = AS_OF_GIVEN,
+    source_label: str | None = None,
+    targets_derived: str | None = None,
 ) -> LoadSummary:
     """Validate ``source_dir`` and replace ``db_path`` with a freshly built database.
 
     ``data_as_of`` is the date the data describes (``resolve_data_as_of`` says what happens
     without it); ``data_as_of_source`` says where it came from, for the summary and ``meta``.
+    ``source_label`` is stored as ``meta.source`` instead of the folder's path (the import names
+    its source files). ``targets_derived`` says in words how the targets were derived when they
+    did not come from a file (``meta.targets_derived``; null for targets from a file).
 
     Files are validated and staged a batch at a time into the temporary database beside
     ``db_path`` (under the load lock), so memory does not grow with the number of rows of a
@@ -898,8 +903,9 @@ def load(
             try:
                 staged, warnings = _stage(con, source, say)
                 as_of = resolve_data_as_of(con, data_as_of, data_as_of_source, settings)
+                label = source_label or str(source.resolve())
                 rows, default_as_of, more, states = _build(
-                    con, staged, settings, source, say, as_of
+                    con, staged, settings, label, say, as_of, targets_derived
                 )
             finally:
                 con.close()
@@ -974,9 +980,10 @@ def _build(
     con: duckdb.DuckDBPyConnection,
     staged: dict[str, int],
     settings: Settings,
-    source: Path,
+    source: str,
     say: Progress,
     as_of: tuple[dt.date, str],
+    targets_derived: str | None = None,
 ) -> tuple[dict[str, int], str | None, list[str], str]:
     """Run queries/build on the staged views, drop the staging, write meta and settings.
     Returns rows per table, the default as-of quarter, warnings, and the quarter states."""
@@ -1025,13 +1032,16 @@ def _build(
             $latest_closed::date as latest_closed_on,
             $present::varchar[] as files_present,
             $data_as_of::date as data_as_of,
-            $data_as_of_source as data_as_of_source
+            $data_as_of_source as data_as_of_source,
+            $targets_derived::varchar as targets_derived,
+            (select count(*) from targets) as target_rows
         """,
         params={
             "data_as_of": data_as_of,
             "data_as_of_source": data_as_of_source,
             "schema_version": SCHEMA_VERSION,
-            "source": str(source.resolve()),
+            "source": source,
+            "targets_derived": targets_derived,
             "default_as_of": default_as_of,
             "latest_closed": latest_closed,
             "present": present,

@@ -415,6 +415,8 @@ def show_enable() -> None:
     if enable.height == 0:
         st.info(f"No partner in scope declares {ui.md_escape(vertical)} or won a deal in it.")
         return
+    if not page.require_targets("the Status column and the status colours"):
+        enable = enable.drop("status")  # every partner would read "OK": nothing can be missed
     shown = ui.with_labels(enable, signal=alignment_charts.SIGNAL_LABELS)
     ui.table(
         ui.with_partner_links(shown),
@@ -427,7 +429,7 @@ def show_enable() -> None:
             "revenue_vertical_t4q",
             "vertical_share_of_deals",
             "signal",
-            "status",
+            *(["status"] if page.has_targets else []),
             "certified_technical",
             "earned_tier",
             "segment",
@@ -477,8 +479,9 @@ def show_enable() -> None:
         ui.go_to_partner(partner)
     st.caption(
         "Top right: partners that say and do; bottom right: declared but not yet winning "
-        "(enable them); open markers: partners that win without declaring any focus. Colour and "
-        "marker shape are the partner's status. Click a point to open the partner."
+        "(enable them); open markers: partners that win without declaring any focus. "
+        + ("Colour and marker shape are the partner's status. " if page.has_targets else "")
+        + "Click a point to open the partner."
     )
 
 

@@ -28,6 +28,7 @@ page = ui.open_page(
     "a two- or three-quarter dip is normally not a reason to drop a partner; years of misses "
     "may be.",
 )
+page.require_targets(stop=True)  # every part of this page measures against targets
 filters, params, symbol, settings = page.filters, page.params, page.symbol, page.settings
 miss_below = settings["miss_below"]
 watch, at_risk = settings["watch_streak"], settings["at_risk_streak"]

@@ -39,8 +39,10 @@ elif kpis["target_asof"]:
         f"{charts.money(kpis['revenue_asof'], symbol)} of "
         f"{charts.money(kpis['target_asof'], symbol)} target"
     )
-else:
+elif page.has_targets:
     attainment_delta = "no targets this quarter"
+else:
+    attainment_delta = "no targets loaded"
 ui.card(
     c3,
     f"Attainment {filters.as_of_label}",
@@ -57,13 +59,15 @@ ui.card(
     help=explain("top20_share", settings, symbol),
 )
 
-ui.status_cards(st.columns(3), kpis, of="partners in scope")
+if page.require_targets():  # statuses come from missed quarters
+    ui.status_cards(st.columns(3), kpis, of="partners in scope")
 
 # --- Charts ------------------------------------------------------------------------------------
 left, right = st.columns(2)
 with left:
     if trend.height:
         st.plotly_chart(charts.revenue_vs_target(trend, symbol), key="revenue_vs_target")
+        page.require_targets("the target line")
     else:
         st.info("No quarters with data up to this as-of quarter.")
 mix = ui.query("revenue_by_segment_tier", **params)
@@ -72,29 +76,30 @@ with right:
 
 # --- Attention list ----------------------------------------------------------------------------
 st.subheader("Partners that most need attention")
-st.caption(
-    "Not OK as of the as-of quarter: replacement review first, then at risk, then watch; "
-    "within each, the largest trailing-four-quarter revenue first. Select a row, or click an "
-    "ID, to open the partner. " + explain("status", settings, symbol).split("  \n")[0]
-)
-attention = ui.query("attention_list", limit=ATTENTION_ROWS, **params)
-if attention.height == 0:
-    st.success("Every partner in scope is OK as of this quarter.")
-else:
-    shown = ui.with_labels(ui.with_partner_links(attention))
-    picked = ui.table(
-        shown,
-        filters,
-        [c for c in shown.columns if c not in ("partner_id", "segment")],
-        key="attention_table",
-        on_select="rerun",
-        selection_mode="single-row",
+if page.require_targets("the partners that need attention (statuses come from missed quarters)"):
+    st.caption(
+        "Not OK as of the as-of quarter: replacement review first, then at risk, then watch; "
+        "within each, the largest trailing-four-quarter revenue first. Select a row, or click an "
+        "ID, to open the partner. " + explain("status", settings, symbol).split("  \n")[0]
     )
-    if picked.selection.rows:  # a selected row opens that partner's page
-        ui.go_to_partner(attention["partner_id"][picked.selection.rows[0]])
-    total = kpis["watch"] + kpis["at_risk"] + kpis["replace_review"]
-    st.caption(f"Showing {attention.height:,} of {total:,} partners that are not OK.")
-    ui.download_csv(attention, f"attention_{filters.as_of}.csv", key="attention_csv")
+    attention = ui.query("attention_list", limit=ATTENTION_ROWS, **params)
+    if attention.height == 0:
+        st.success("Every partner in scope is OK as of this quarter.")
+    else:
+        shown = ui.with_labels(ui.with_partner_links(attention))
+        picked = ui.table(
+            shown,
+            filters,
+            [c for c in shown.columns if c not in ("partner_id", "segment")],
+            key="attention_table",
+            on_select="rerun",
+            selection_mode="single-row",
+        )
+        if picked.selection.rows:  # a selected row opens that partner's page
+            ui.go_to_partner(attention["partner_id"][picked.selection.rows[0]])
+        total = kpis["watch"] + kpis["at_risk"] + kpis["replace_review"]
+        st.caption(f"Showing {attention.height:,} of {total:,} partners that are not OK.")
+        ui.download_csv(attention, f"attention_{filters.as_of}.csv", key="attention_csv")
 
 st.caption(
     f"The full partner scorecard for these filters ({kpis['partners']:,} partners) is the same "

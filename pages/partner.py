@@ -80,18 +80,30 @@ st.caption(
         )
     )
 )
-status_text = narrative.status_sentence(profile, settings)
+# without targets nothing is missed, so the status ("OK") would say nothing: leave it out
+status_text = (
+    narrative.status_sentence(profile, settings)
+    if page.has_targets
+    else "No targets were loaded, so there is no status: nothing can be hit or missed."
+)
+status_label = charts.STATUS_LABELS[profile["status"]] if page.has_targets else "No status"
 tier_text = narrative.tier_sentence(profile["program_tier"], profile["earned_tier"])
 badge = {"ok": "green", "watch": "orange", "at_risk": "orange", "replace_review": "red"}
 st.markdown(
-    f":{badge[profile['status']]}-badge[{charts.STATUS_LABELS[profile['status']]}] "
+    f":{badge[profile['status']] if page.has_targets else 'gray'}-badge[{status_label}] "
     f":gray-badge[Holds {profile['program_tier'] or 'no tier'}] "
     f":gray-badge[Earns {profile['earned_tier']}]"
 )
-st.markdown(f"**Status.** {ui.md_escape(status_text)}  \n**Tier.** {ui.md_escape(tier_text)}")
+if page.has_targets:
+    st.markdown(f"**Status.** {ui.md_escape(status_text)}  \n**Tier.** {ui.md_escape(tier_text)}")
+else:
+    st.markdown(f"**Tier.** {ui.md_escape(tier_text)}")
+    page.require_targets()
 k1, k2, k3, k4 = st.columns(4)
 ui.revenue_card(k1, profile["revenue_t4q"], profile["revenue_prev4q"])
-if profile["attainment"] is None:
+if not page.has_targets:
+    attainment_delta = "no targets loaded"
+elif profile["attainment"] is None:
     attainment_delta = "no target this quarter"
 elif filters.in_progress:
     attainment_delta = (
@@ -113,7 +125,8 @@ ui.card(
 ui.card(
     k3,
     "Missed in a row / of last 8",
-    f"{profile['missed_streak']} / {profile['missed_last_8']}",
+    f"{profile['missed_streak']} / {profile['missed_last_8']}" if page.has_targets else "–",
+    None if page.has_targets else "no targets loaded",
     help=explain("status", settings, symbol),
 )
 alignment_text = "–" if profile["alignment_score"] is None else f"{profile['alignment_score']:.2f}"
@@ -160,6 +173,9 @@ with perf_left:
         "Green bars hit target, red bars missed it, grey bars had no target (neither hit nor "
         "missed). The dashes are the target. A hatched bar is the quarter in progress, to date: "
         "it is not over, so it is neither hit nor missed."
+        if page.has_targets
+        else "Won revenue per quarter. No targets were loaded, so every bar is grey: no "
+        "quarter was hit or missed. A hatched bar is the quarter in progress, to date."
     )
 with perf_right:
     st.plotly_chart(partner_charts.won_deals(quarters), key="deals_per_quarter")
@@ -258,11 +274,16 @@ facts = [
     ("Segment / region", f"{profile['segment']} / {profile['region']}"),
     ("Partner manager", profile["partner_manager"] or "–"),
     ("Program tier / earned tier", f"{profile['program_tier'] or '–'} / {profile['earned_tier']}"),
-    ("Status", charts.STATUS_LABELS[profile["status"]]),
+    ("Status", status_label),
     ("Revenue, last 4 quarters", charts.money(profile["revenue_t4q"], symbol)),
-    (f"Attainment {filters.as_of_label}", charts.pct(profile["attainment"])),
+    (
+        f"Attainment {filters.as_of_label}",
+        charts.pct(profile["attainment"]) if page.has_targets else "– (no targets loaded)",
+    ),
     ("Alignment score", alignment_text),
 ]
+if page.has_targets and page.targets_derived:  # as the page header says
+    facts.append(("Targets", f"derived, not a plan: {page.targets_derived}"))
 
 
 def one_pager() -> bytes:

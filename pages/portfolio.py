@@ -68,7 +68,9 @@ if chosen:
         m3,
         f"Attainment {filters.as_of_label}",
         charts.pct(book["attainment_asof"]),
-        f"{versus} {charts.pct(channel['attainment_asof'])}",
+        f"{versus} {charts.pct(channel['attainment_asof'])}"
+        if page.has_targets
+        else "no targets loaded",
         help=explain("attainment_asof", settings, symbol),
     )
     flagged = book["watch"] + book["at_risk"] + book["replace_review"]
@@ -76,22 +78,25 @@ if chosen:
     ui.card(
         m4,
         "Partners not OK",
-        f"{flagged:,}",
+        f"{flagged:,}" if page.has_targets else "–",
         f"{charts.pct(flagged / book['partners'])} vs {versus} "
-        f"{charts.pct(channel_flagged / channel['partners'])}",
+        f"{charts.pct(channel_flagged / channel['partners'])}"
+        if page.has_targets
+        else "no targets loaded",
         help=explain("status", settings, symbol),
     )
     book_counts = ui.query("tier_status_counts", **params)
     channel_counts = ui.query("tier_status_counts", **everyone)
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(
-            portfolio_charts.book_against_channel(
-                book_counts, channel_counts, "status", filters.everyone
-            ),
-            key="book_status",
-        )
-        st.caption("Bars above the diamonds: more of this book is in that status than usual.")
+        if page.require_targets("the partners by status"):
+            st.plotly_chart(
+                portfolio_charts.book_against_channel(
+                    book_counts, channel_counts, "status", filters.everyone
+                ),
+                key="book_status",
+            )
+            st.caption("Bars above the diamonds: more of this book is in that status than usual.")
     with right:
         st.plotly_chart(
             portfolio_charts.book_against_channel(
@@ -115,6 +120,10 @@ st.caption(
 )
 worklist = ui.query("portfolio_worklist", limit=WORKLIST_ROWS, **params)
 shown = ui.with_labels(ui.with_partner_links(worklist))
+# measured against targets: without any, the status, streaks, attainment, pace and shortfall
+TARGET_COLUMNS = ("status", "missed_streak", "missed_last_8", "attainment", "pace", "shortfall")
+if not page.require_targets("the status, streak, attainment and shortfall columns"):
+    shown = shown.drop(TARGET_COLUMNS)
 ui.table(
     shown,
     filters,
@@ -142,11 +151,17 @@ ui.download_csv(
 if len(chosen) != 1:
     st.subheader("Partner managers compared", anchor=False)
     comparison = ui.query("manager_comparison", **params)
-    st.plotly_chart(portfolio_charts.manager_workload(comparison, symbol), key="workload")
+    st.plotly_chart(
+        portfolio_charts.manager_workload(comparison, symbol, targets=page.has_targets),
+        key="workload",
+    )
     st.caption(
         "Each point is a partner manager. Far right with little height: many partners, little "
-        "revenue (a high-volume, low-value book). Large points carry many flagged partners."
+        "revenue (a high-volume, low-value book)."
+        + (" Large points carry many flagged partners." if page.has_targets else "")
     )
+    if not page.require_targets("the attainment and not-OK columns"):
+        comparison = comparison.drop("attainment", "flagged", "replace_review")
     ui.table(
         comparison,
         filters,

@@ -117,6 +117,7 @@ def tiers_tab() -> None:
             )
         )
     )
+    with_status = page.require_targets("the Status column")
     ui.table(
         shown,
         filters,
@@ -129,7 +130,7 @@ def tiers_tab() -> None:
             "tiers_apart",
             "revenue_t4q",
             "won_deals_t4q",
-            "status",
+            *(["status"] if with_status else []),
             "segment",
             "partner_manager",
         ],
@@ -384,6 +385,8 @@ def resources_tab() -> None:
     st.subheader("Segments side by side")
     segments = ui.query("tiers_segments", **params)
     hidden = set() if has_investments else {"investment_per_partner", "revenue_per_invested"}
+    if not page.require_targets("the Attainment column"):
+        hidden.add("attainment")
     ui.table(
         segments,
         filters,

@@ -12,6 +12,8 @@
 --   target_share_elapsed  the share of that quarter elapsed, 0..1 (empty when complete)
 --   pace                  attainment to date / target_share_elapsed (1 = on pace; empty when
 --                         complete)
+--   missed_streak, missed_last_8 and status are empty when no targets were loaded at all
+--   (meta.target_rows = 0): with nothing to miss, "ok" would claim more than the data says
 select
     partner_id,
     partner_name,
@@ -28,10 +30,10 @@ select
     case when quarter_state = 'in_progress' then revenue end as revenue_to_date,
     share_elapsed as target_share_elapsed,
     pace,
-    missed_streak,
-    missed_last_8,
+    case when (select target_rows from meta) > 0 then missed_streak end as missed_streak,
+    case when (select target_rows from meta) > 0 then missed_last_8 end as missed_last_8,
     alignment_score,
-    status
+    case when (select target_rows from meta) > 0 then status end as status
 from partner_scorecard(
     $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
 )

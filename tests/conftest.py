@@ -97,3 +97,38 @@ def app_on(monkeypatch: pytest.MonkeyPatch):
         return at.run()
 
     return make
+
+
+# ---------------------------------------------------------------------------------------------
+# Databases without a targets file's plan (tests/test_no_targets.py): none at all, or derived.
+
+DERIVED_TARGETS = "derived by the import: the same quarter of the previous fiscal year + 10%"
+
+
+@pytest.fixture(scope="session")
+def no_targets_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/data/tiny's partners and deals with a header-only targets.csv: no target at all
+    (meta.target_rows = 0), as a CRM import without a plan loads it."""
+    from channel.loader import load
+    from channel.settings import Settings
+
+    root = tmp_path_factory.mktemp("no_targets")
+    source = root / "src"
+    source.mkdir()
+    for name in ("partners.csv", "deals.csv"):
+        shutil.copyfile(DATA / "tiny" / name, source / name)
+    (source / "targets.csv").write_text("partner_id,fiscal_quarter,target_amount\n")
+    load(source, root / "no_targets.duckdb", settings=Settings())
+    return root / "no_targets.duckdb"
+
+
+@pytest.fixture(scope="session")
+def derived_targets_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/data/tiny loaded as if an import had derived its targets by a plan rule
+    (meta.targets_derived = ``DERIVED_TARGETS``)."""
+    from channel.loader import load
+    from channel.settings import Settings
+
+    db = tmp_path_factory.mktemp("derived") / "derived.duckdb"
+    load(DATA / "tiny", db, settings=Settings(), targets_derived=DERIVED_TARGETS)
+    return db

@@ -11,9 +11,11 @@ import polars as pl
 import pytest
 import xlsxwriter
 
+from channel.ingest import readers
 from channel.ingest.readers import (
     MAX_FIELD_CHARS,
     SourceError,
+    open_source,
     parse_source_arg,
     read_source,
 )
@@ -281,3 +283,204 @@ def test_parquet_dates_and_floats_become_text(tmp_path):
 
 def test_junk_parquet_is_refused(tmp_path):
     assert "j.parquet: cannot be read as Parquet" in refusal(write(tmp_path, "j.parquet", b"PAR"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Batches: a CSV file is read a chunk of bytes at a time. Tiny chunks put chunk edges inside
+# records, quoted fields, multi-byte characters and UTF-16 code units.
+
+
+def batch_rows(path: Path, size: int, chunk_bytes: int, **kwargs) -> list[list[tuple]]:
+    src = open_source(path, chunk_bytes=chunk_bytes, **kwargs)
+    batches = list(src.batches(size))
+    for b in batches:
+        assert b.columns == [*src.headers, "_line"]
+        assert b.schema["_line"] == pl.Int64
+    return [b.rows() for b in batches]
+
+
+def flat(batches: list[list[tuple]]) -> list[tuple]:
+    return [r for b in batches for r in b]
+
+
+def refusal_in_batches(path: Path, size: int = 2, chunk_bytes: int = 7, **kwargs) -> tuple:
+    """(records yielded before the refusal, the refusal's text)."""
+    src = open_source(path, chunk_bytes=chunk_bytes, **kwargs)  # the header alone: no error
+    seen = []
+    with pytest.raises(SourceError) as e:
+        for b in src.batches(size):
+            seen.extend(b.rows())
+    return seen, str(e.value)
+
+
+MULTILINE = (
+    b"id,note,amount\r\n"
+    b'1,"first\r\nsecond\r\nthird","$1,234.00"\r\n'
+    b"\r\n"
+    b'2,plain,"$5.00"\r\n'
+    b'3,"a ""quoted"" word\nand a line",7\r\n'
+    b"   \r\n"
+    b'4,"x",8'  # no final newline
+)
+MULTILINE_ROWS = [
+    ("1", "first\r\nsecond\r\nthird", "$1,234.00", 2),
+    ("2", "plain", "$5.00", 6),
+    ("3", 'a "quoted" word\nand a line', "7", 7),
+    ("4", "x", "8", 10),
+]
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 2, 3, 5, 8, 13, 21, 1000])
+@pytest.mark.parametrize("size", [1, 2, 3, 100])
+def test_batches_hold_the_frames_records_and_lines_at_any_chunk_edge(tmp_path, chunk_bytes, size):
+    path = write(tmp_path, "q.csv", MULTILINE)
+    assert read_source(path).frame.rows() == MULTILINE_ROWS
+    batches = batch_rows(path, size, chunk_bytes)
+    assert flat(batches) == MULTILINE_ROWS
+    assert [len(b) for b in batches[:-1]] == [size] * (len(batches) - 1)
+    assert 1 <= len(batches[-1]) <= size
+
+
+def test_a_quoted_field_longer_than_several_chunks_straddles_them(tmp_path):
+    # the 300-line note spans many 16-byte chunks: no line break inside it ends a record
+    note = "\n".join(f"line {i}, with a comma" for i in range(300))
+    data = f'id,note\n1,"{note}"\n2,after\n3,"short"\n'.encode()
+    path = write(tmp_path, "long.csv", data)
+    expected = [("1", note, 2), ("2", "after", 302), ("3", "short", 303)]
+    assert flat(batch_rows(path, 2, 16)) == expected
+    assert read_source(path, chunk_bytes=16).frame.rows() == expected
+
+
+def test_a_multiline_quoted_header_sets_the_first_record_line(tmp_path):
+    data = b'"Partner\nname",Amount\nP01,1\nP02,"2\n3"\nP03,4\n'
+    path = write(tmp_path, "h.csv", data)
+    expected = [("P01", "1", 3), ("P02", "2\n3", 4), ("P03", "4", 6)]
+    assert flat(batch_rows(path, 1, 3)) == expected
+    assert open_source(path, chunk_bytes=3).headers == ["Partner\nname", "Amount"]
+
+
+def test_open_source_reads_the_header_only(tmp_path):
+    # the bad byte on line 4 is found by batches, not by open_source
+    path = write(tmp_path, "b.csv", b"a,b\n1,2\n3,4\n5,\xff\n")
+    src = open_source(path, encoding="utf-8", chunk_bytes=4)
+    assert (src.headers, src.encoding, src.line_word) == (["a", "b"], "utf-8", "line")
+    seen, message = refusal_in_batches(path, size=1, chunk_bytes=4, encoding="utf-8")
+    assert seen == [("1", "2", 2), ("3", "4", 3)]
+    assert "b.csv, line 4, value '\\\\xff': bytes ff at byte 14 are not utf-8 text" in message
+
+
+def records(n: int, first: int = 1) -> bytes:
+    return b"".join(f'P{i:03},"Name {i}, Inc."\n'.encode() for i in range(first, first + n))
+
+
+def test_a_byte_that_does_not_decode_in_a_later_batch_names_its_line(tmp_path, monkeypatch):
+    # the first 64 bytes read as UTF-8, so the file is taken as UTF-8; line 42 is cp1252
+    monkeypatch.setattr(readers, "SAMPLE_BYTES", 64)
+    data = b"id,name\n" + records(40) + b"P041,Caf\xe9\n" + records(5, 42)
+    seen, message = refusal_in_batches(write(tmp_path, "late.csv", data), size=10, chunk_bytes=50)
+    assert len(seen) >= 10 and seen[0] == ("P001", "Name 1, Inc.", 2)
+    assert "late.csv, line 42, value '\\\\xe9': bytes e9 at byte 847 " in message
+    assert "are not utf-8 text; the first 64 bytes read as UTF-8" in message
+    assert "encoding='cp1252'" in message
+
+
+def test_garbled_text_in_a_later_batch_names_its_line(tmp_path):
+    data = b"id,name\n" + records(30) + "P031,ZÃ¼rich AG\n".encode() + records(3, 32)
+    seen, message = refusal_in_batches(write(tmp_path, "g.csv", data), size=5, chunk_bytes=40)
+    assert seen[:1] == [("P001", "Name 1, Inc.", 2)]
+    assert "g.csv, line 32, value 'P031,ZÃ¼rich AG': 'Ã¼' looks like 'ü' garbled" in message
+
+
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        (
+            b"P031,x,extra\n",
+            "r.csv, line 32, value 'P031,x,extra': has 3 fields but the header names 2",
+        ),
+        (b"P031\n", "r.csv, line 32, value 'P031': has 1 fields but the header names 2"),
+        (
+            b'P031,5" monitor\n',
+            "r.csv, line 32, value 'P031,5\" monitor': has a stray double quote",
+        ),
+        (b"P031,\x00\n", "r.csv, line 32: contains NUL bytes: not a text file"),
+    ],
+)
+def test_a_bad_record_in_a_later_batch_names_its_line(tmp_path, monkeypatch, bad, expected):
+    monkeypatch.setattr(readers, "SAMPLE_BYTES", 64)  # a NUL past the sample is found later
+    data = b"id,name\n" + records(30) + bad + records(30, 32)
+    seen, message = refusal_in_batches(write(tmp_path, "r.csv", data), size=5, chunk_bytes=64)
+    assert seen[:1] == [("P001", "Name 1, Inc.", 2)]
+    assert expected in message
+
+
+def test_a_too_long_field_in_a_later_batch_names_its_line(tmp_path):
+    huge = b"y" * (MAX_FIELD_CHARS + 1)
+    data = b"id,name\n" + records(3) + b"P004," + huge + b"\n" + records(1, 5)
+    seen, message = refusal_in_batches(
+        write(tmp_path, "big.csv", data), size=1, chunk_bytes=1 << 16
+    )
+    assert seen[:1] == [("P001", "Name 1, Inc.", 2)]
+    assert "big.csv, line 5, column name" in message
+    assert "1,000,001 characters, over the limit of 1,000,000" in message
+
+
+ENCODED_TEXT = 'Partner;City;Note\r\nP01;Zürich;"Straße 5;\r\n2. Stock"\r\nP02;München;€ 7\r\n'
+ENCODED_ROWS = [("P01", "Zürich", "Straße 5;\r\n2. Stock", 2), ("P02", "München", "€ 7", 4)]
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (b"\xff\xfe" + ENCODED_TEXT.encode("utf-16-le"), "utf-16"),
+        (b"\xfe\xff" + ENCODED_TEXT.encode("utf-16-be"), "utf-16"),
+        (b"\xef\xbb\xbf" + ENCODED_TEXT.encode(), "utf-8-sig"),
+        (ENCODED_TEXT.encode("cp1252"), "cp1252"),
+        (ENCODED_TEXT.encode(), "utf-8"),
+    ],
+)
+@pytest.mark.parametrize("chunk_bytes", [1, 3, 7, 1000])
+def test_encodings_read_in_batches(tmp_path, data, encoding, chunk_bytes):
+    path = write(tmp_path, "e.csv", data)
+    src = open_source(path, chunk_bytes=chunk_bytes)
+    assert src.encoding == encoding
+    assert src.headers == ["Partner", "City", "Note"]
+    assert flat(batch_rows(path, 1, chunk_bytes)) == ENCODED_ROWS
+
+
+def test_a_byte_that_does_not_decode_in_utf16_names_its_line(tmp_path):
+    # a lone high surrogate (D800) followed by "x" on line 3
+    data = b"\xff\xfe" + "a\r\n1\r\n".encode("utf-16-le") + b"\x00\xd8x\x00\r\x00\n\x00"
+    _, message = refusal_in_batches(write(tmp_path, "u.csv", data), chunk_bytes=3)
+    assert "u.csv, line 3" in message
+    assert "are not utf-16 text" in message
+
+
+def test_frame_of_an_opened_source_is_every_batch(tmp_path):
+    path = write(tmp_path, "q.csv", MULTILINE)
+    src = open_source(path, chunk_bytes=5)
+    assert flat([b.rows() for b in src.batches(2)]) == MULTILINE_ROWS
+    assert src.frame.rows() == MULTILINE_ROWS  # read on first use
+    assert flat([b.rows() for b in src.batches(3)]) == MULTILINE_ROWS  # now sliced from it
+    empty = open_source(write(tmp_path, "h.csv", b"a,b\n\n"))
+    assert list(empty.batches()) == []
+    assert empty.frame.schema == {"a": pl.String, "b": pl.String, "_line": pl.Int64}
+    with pytest.raises(ValueError, match="size must be at least 1"):
+        next(src.batches(0))
+
+
+def test_parquet_batches_are_slices_with_row_numbers(tmp_path):
+    path = tmp_path / "d.parquet"
+    pl.DataFrame(
+        {"Partner": [f"P{i}" for i in range(7)], "Amount": [1.5, 2.0] * 3 + [None]}
+    ).write_parquet(path)
+    src = open_source(path)
+    batches = [b.rows() for b in src.batches(3)]
+    assert [len(b) for b in batches] == [3, 3, 1]
+    assert batches[1] == [("P3", "2", 4), ("P4", "1.5", 5), ("P5", "2", 6)]
+    assert flat(batches) == read_source(path).frame.rows()
+
+
+def test_xlsx_batches_are_slices_of_the_sheet(tmp_path):
+    src = open_source(write_workbook(tmp_path / "deals.xlsx"))
+    assert [b.rows() for b in src.batches(1)] == [[r] for r in src.frame.rows()]

@@ -107,6 +107,10 @@ ALLOWED = {
     ("loader.py", "select count(*) from"): "table names from channel.contract",
     ("loader.py", "create table settings"): "column names are Settings field names",
     ("corruptions.py", "select {cols} from {table.name}"): "contract names, in a test helper",
+    ("importer.py", "insert into {target} by name"): "staging table names from channel.contract",
+    ("importer.py", "update _out_partners set {cname}"): "contract column names; values bound",
+    ("importer.py", "select {SRC}, {LINE}, {raw} from"): "module constants and contract names",
+    ("importer.py", "create table _out_{t.name}"): "table and column names from channel.contract",
 }
 
 

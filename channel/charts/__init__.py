@@ -170,8 +170,10 @@ def revenue_vs_target(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
     ``frame``: fiscal_quarter, quarter_state, is_plan, revenue, target, attainment (one row per
     quarter, in order; ``revenue_by_quarter``). A quarter in progress is drawn as a hatched bar
     named "to date"; quarters after the as-of quarter (``is_plan``) show only their target, as a
-    dotted "Plan ahead" line joined to the target line.
+    dotted "Plan ahead" line joined to the target line. Without any target in ``frame`` (none
+    loaded, or none for these partners and quarters) it draws the revenue bars alone.
     """
+    has_target = frame["target"].drop_nulls().len() > 0
     rows = frame.with_columns(
         pl.col("is_plan").fill_null(False),
         (pl.col("quarter_state") == "in_progress").fill_null(False).alias("_to_date"),
@@ -192,10 +194,21 @@ def revenue_vs_target(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
                 "pattern": {"shape": pattern, "fgcolor": INK_LIGHT, "solidity": 0.35},
             },
             customdata=[pct(a) for a in bars["attainment"].to_list()],
-            hovertemplate=f"%{{x}}<br>{name}: {symbol}%{{y:,.0f}}<br>"
-            + ("Attainment to date" if to_date else "Attainment")
-            + ": %{customdata}<extra></extra>",
+            hovertemplate=f"%{{x}}<br>{name}: {symbol}%{{y:,.0f}}"
+            + (
+                "<br>" + ("Attainment to date" if to_date else "Attainment") + ": %{customdata}"
+                if has_target
+                else ""
+            )
+            + "<extra></extra>",
         )
+    if not has_target:
+        apply_layout(fig, "Won revenue by fiscal quarter", "Fiscal quarter", f"Revenue ({symbol})")
+        fig.update_xaxes(
+            type="category", categoryorder="array", categoryarray=shown["fiscal_quarter"].to_list()
+        )
+        fig.update_yaxes(tickprefix=symbol, tickformat="~s")
+        return fig
     fig.add_scatter(
         x=shown["fiscal_quarter"].to_list(),
         y=shown["target"].to_list(),

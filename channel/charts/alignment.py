@@ -499,10 +499,12 @@ def enable_chart(
 ) -> go.Figure:
     """Scatter of the ranked partners: declared focus on the vertical (x) against won revenue in
     it (y), one colour and marker shape per status; an open marker means the partner declares no
-    focus at all.
+    focus at all. A frame without a ``status`` column (no targets were loaded, so there is no
+    status) draws every partner alike.
 
     ``frame``: queries/alignment_enable.sql. The partner id is the first customdata item.
     """
+    by_status = "status" in frame.columns
     fig = go.Figure()
     name = vertical_label(vertical, is_priority)
     color = colors.get(vertical, OTHER_COLOR)
@@ -512,7 +514,7 @@ def enable_chart(
         title,
         f"Declared focus on {vertical} (% of the partner's focus)",
         f"Won revenue in {vertical}, last 4 quarters ({symbol})",
-        "Status",
+        "Status" if by_status else "",
     )
     if frame.height == 0:
         return _empty(fig, f"No partner declares {vertical} or won a deal in it")
@@ -521,8 +523,10 @@ def enable_chart(
         f"Focus %{{x:.0%}} · won {symbol}%{{y:,.0f}}<br>"
         "Certified technical contacts: %{customdata[3]}<extra></extra>"
     )
-    for status in STATUSES:
-        rows = frame.filter(pl.col("status") == status)
+    for status in STATUSES if by_status else [None]:
+        rows = frame.filter(pl.col("status") == status) if by_status else frame
+        mark_color = STATUS_COLORS[status] if by_status else INK_DARK
+        symbol_name = STATUS_SYMBOLS[status] if by_status else "circle"
         # filled: declares a focus; open: declares none (drawn at 0%)
         for declared in (True, False):
             part = rows.filter(pl.col("focus_share").is_not_null() == declared)
@@ -532,14 +536,14 @@ def enable_chart(
                 x=[f or 0 for f in part["focus_share"].to_list()],
                 y=part["revenue_vertical_t4q"].to_list(),
                 mode="markers",
-                name=STATUS_LABELS[status],
-                legendgroup=status,
+                name=STATUS_LABELS[status] if by_status else "Partner",
+                legendgroup=status or "partner",
                 showlegend=declared or rows["focus_share"].is_null().all(),
                 marker={
-                    "color": STATUS_COLORS[status],
+                    "color": mark_color,
                     "size": 11,
-                    "symbol": STATUS_SYMBOLS[status] + ("" if declared else "-open"),
-                    "line": {"color": STATUS_COLORS[status], "width": 2},
+                    "symbol": symbol_name + ("" if declared else "-open"),
+                    "line": {"color": mark_color, "width": 2},
                 },
                 customdata=[
                     [r["partner_id"], r["partner_name"], r["rank"], r["certified_technical"]]

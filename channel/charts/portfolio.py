@@ -58,11 +58,16 @@ def book_against_channel(
     return fig
 
 
-def manager_workload(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
+def manager_workload(frame: pl.DataFrame, symbol: str = "$", *, targets: bool = True) -> go.Figure:
     """One point per partner manager: partners managed against revenue, coloured by the main
-    segment of the book, sized by flagged partners (``manager_comparison``)."""
+    segment of the book, sized by flagged partners (``manager_comparison``). Without targets
+    (``targets=False``: none loaded, so nobody is flagged) every point has one size and the
+    hover leaves out flags and attainment."""
     fig = go.Figure()
     flagged_max = max(frame["flagged"].max() or 1, 1)
+    hover = "%{customdata[0]}<br>%{x:,} partners · " + f"{symbol}%{{y:,.0f}} revenue (4Q)"
+    if targets:
+        hover += "<br>Flagged: %{customdata[1]:,} · attainment %{customdata[2]}"
     for segment, color in SEGMENT_COLORS.items():
         rows = frame.filter(pl.col("main_segment") == segment)
         if rows.height == 0:
@@ -76,7 +81,9 @@ def manager_workload(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
             marker={
                 "color": color,
                 "symbol": SEGMENT_SYMBOLS[segment],
-                "size": [8 + 22 * (f / flagged_max) for f in rows["flagged"].to_list()],
+                "size": [8 + 22 * (f / flagged_max) for f in rows["flagged"].to_list()]
+                if targets
+                else 12,
                 "line": {"width": 1, "color": "white"},
                 "opacity": 0.85,
             },
@@ -86,16 +93,14 @@ def manager_workload(frame: pl.DataFrame, symbol: str = "$") -> go.Figure:
                     rows["partner_manager"], rows["flagged"], rows["attainment"], strict=True
                 )
             ],
-            hovertemplate="%{customdata[0]}<br>%{x:,} partners · "
-            f"{symbol}%{{y:,.0f}} revenue (4Q)<br>"
-            "Flagged: %{customdata[1]:,} · attainment %{customdata[2]}<extra></extra>",
+            hovertemplate=hover + "<extra></extra>",
         )
     apply_layout(
         fig,
         "Workload by partner manager",
         "Partners managed (count)",
         f"Won revenue, last 4 quarters ({symbol})",
-        "Main segment of the book (size = flagged partners)",
+        "Main segment of the book" + (" (size = flagged partners)" if targets else ""),
     )
     fig.update_yaxes(tickprefix=symbol, tickformat="~s")
     fig.update_xaxes(rangemode="tozero")

@@ -1,18 +1,26 @@
 """Read one source file (a CRM export) faithfully: every value as text, with where it came from.
 
-``read_source(path, sheet=None, encoding=None) -> Source`` reads CSV (or TAB/``;``/``|``
-delimited text), XLSX and Parquet. ``Source.frame`` has one ``pl.String`` column per source
-header, as written (stripped of surrounding blanks and a BOM), plus ``_line`` (Int64): for CSV
-the physical line where the record starts (header = line 1); for XLSX the spreadsheet row
-(header = row 1 when it is the first row); for Parquet the data row (first = 1). Blank lines and
-rows are skipped; the numbers of the others are kept. Empty cells are null.
+``open_source(path, sheet=None, encoding=None) -> Source`` opens CSV (or TAB/``;``/``|``
+delimited text), XLSX and Parquet: it checks the file and its header and, for CSV, tells the
+encoding from the first ``SAMPLE_BYTES`` (a declared encoding wins). ``Source.batches(size)``
+then yields the records, at most ``size`` at a time and in file order; a CSV file is read
+``CHUNK_BYTES`` at a time, so its memory does not grow with its size. ``Source.frame`` holds
+every record (read on first use); ``read_source`` is ``open_source`` with ``frame`` read.
+
+Each frame has one ``pl.String`` column per source header, as written (stripped of surrounding
+blanks and a BOM), plus ``_line`` (Int64): for CSV the physical line where the record starts
+(header = line 1); for XLSX the spreadsheet row (header = row 1 when it is the first row); for
+Parquet the data row (first = 1). Blank lines and rows are skipped; the numbers of the others
+are kept. Empty cells are null.
 
 Anything that cannot be read faithfully raises ``SourceError``, whose problems name the file,
 the line or row, the column and the value where known: bytes that do not decode in the detected
 or declared encoding, text that looks garbled (UTF-8 read as cp1252, ``Ã©`` for ``é``), NUL
 bytes, records with more or fewer fields than the header, duplicate or empty header names, a
 field over ``MAX_FIELD_CHARS``, a file over ``max_bytes``, a workbook that is not one (or would
-unpack past ``max_bytes``), an unknown sheet, an unreadable Parquet file.
+unpack past ``max_bytes``), an unknown sheet, an unreadable Parquet file. ``open_source``
+raises for the file and its header; ``batches`` raises for a record when it reaches it, so a
+caller that stages batches must be ready to discard what it staged.
 """
 
 from __future__ import annotations
@@ -22,9 +30,10 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+import itertools
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -44,15 +53,100 @@ DELIMITERS = (",", ";", "\t", "|")  # tried in this order; the most frequent in 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv", ".tab")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet",)
+BATCH_ROWS = 200_000  # records per batch from Source.batches
+CHUNK_BYTES = 8 * 1024**2  # bytes of a CSV file read and decoded at a time
+SAMPLE_BYTES = 4 * 1024**2  # bytes of a CSV file its encoding is told from
+
+Reader = Callable[[int | None], Iterator[pl.DataFrame]]  # batch size (None: any) -> frames
 
 
-@dataclasses.dataclass
 class Source:
-    name: str  # file name as given, plus "#Sheet" for a named sheet
-    frame: pl.DataFrame  # source headers (all pl.String) plus LINE (Int64)
-    line_word: str  # "line" (CSV) or "row" (XLSX, Parquet)
-    encoding: str  # "utf-8", "utf-8-sig", "utf-16", "cp1252", ...; "xlsx"/"parquet" otherwise
-    headers: list[str]
+    """One source file: ``name`` (the file name, plus ``"#Sheet"`` for a named sheet),
+    ``line_word`` ("line" for CSV, "row" for XLSX and Parquet), ``encoding`` ("utf-8",
+    "utf-8-sig", "utf-16", "cp1252", ...; "xlsx" or "parquet" otherwise), ``headers``, and the
+    records through ``batches(size)`` or ``frame``: the source headers (all pl.String) plus
+    LINE (Int64)."""
+
+    def __init__(
+        self,
+        name: str,
+        frame: pl.DataFrame | None,
+        line_word: str,
+        encoding: str,
+        headers: list[str],
+        read: Reader | None = None,
+    ):
+        if frame is None and read is None:
+            raise ValueError("a Source needs its frame or a way to read it")
+        self.name = name
+        self.line_word = line_word
+        self.encoding = encoding
+        self.headers = headers
+        self._frame = frame
+        self._read = read
+
+    def __repr__(self) -> str:
+        return (
+            f"Source({self.name!r}, {self.line_word!r}, {self.encoding!r}, "
+            f"{len(self.headers)} headers)"
+        )
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """Every record; read (and kept) on first use."""
+        if self._frame is None:
+            assert self._read is not None, "the records were dropped and cannot be read again"
+            self._frame = _concat(self._read(None), self.headers)
+        return self._frame
+
+    @frame.setter
+    def frame(self, frame: pl.DataFrame | None) -> None:
+        self._frame = frame  # None drops the records; a file source reads them again
+
+    def batches(self, size: int = BATCH_ROWS) -> Iterator[pl.DataFrame]:
+        """The records in file order, at most ``size`` at a time, with the columns of
+        ``frame``. Raises ``SourceError`` on reaching a record that cannot be read."""
+        if size < 1:
+            raise ValueError(f"size must be at least 1, not {size}")
+        if self._frame is not None:
+            for offset in range(0, self._frame.height, size):
+                yield self._frame.slice(offset, size)
+            return
+        assert self._read is not None, "the records were dropped and cannot be read again"
+        yield from _rebatch(self._read(size), size)
+
+
+def _schema(headers: list[str]) -> dict[str, pl.DataType]:
+    return {h: pl.String() for h in headers} | {LINE: pl.Int64()}
+
+
+def _concat(frames: Iterable[pl.DataFrame], headers: list[str]) -> pl.DataFrame:
+    parts = [f for f in frames if f.height]
+    if not parts:
+        return pl.DataFrame(schema=_schema(headers))
+    return parts[0] if len(parts) == 1 else pl.concat(parts)
+
+
+def _rebatch(frames: Iterable[pl.DataFrame], size: int) -> Iterator[pl.DataFrame]:
+    """Frames of any height -> frames of ``size`` records (the last may have fewer)."""
+    held: list[pl.DataFrame] = []
+    count = 0
+    for frame in frames:
+        if not frame.height:
+            continue
+        held.append(frame)
+        count += frame.height
+        if count < size:
+            continue
+        whole = held[0] if len(held) == 1 else pl.concat(held)
+        offset = 0
+        while count - offset >= size:
+            yield whole.slice(offset, size)
+            offset += size
+        rest = whole.slice(offset)
+        held, count = ([rest] if rest.height else []), rest.height
+    if held:
+        yield held[0] if len(held) == 1 else pl.concat(held)
 
 
 class SourceError(Exception):
@@ -77,13 +171,19 @@ def parse_source_arg(text: str) -> tuple[Path, str | None]:
     return Path(text), None
 
 
-def read_source(
+def open_source(
     path: Path,
     sheet: str | None = None,
     encoding: str | None = None,
     max_bytes: int = MAX_BYTES,
+    *,
+    chunk_bytes: int = CHUNK_BYTES,
 ) -> Source:
-    """Read ``path`` by its suffix (.csv/.txt/.tsv/.tab, .xlsx/.xlsm, .parquet)."""
+    """Open ``path`` by its suffix (.csv/.txt/.tsv/.tab, .xlsx/.xlsm, .parquet): check the file
+    and its header; read the records later, through ``batches`` or ``frame``. A workbook is
+    read whole here. ``chunk_bytes``: how much of a CSV file is read at a time."""
+    if chunk_bytes < 1:
+        raise ValueError(f"chunk_bytes must be at least 1, not {chunk_bytes}")
     path = Path(path)
     name = path.name
     if not path.is_file():
@@ -98,11 +198,25 @@ def read_source(
     if suffix in XLSX_SUFFIXES:
         return _read_xlsx(path, sheet, max_bytes)
     if suffix in PARQUET_SUFFIXES:
-        return _read_parquet(path)
+        return _open_parquet(path)
     if suffix in CSV_SUFFIXES:
-        return _read_csv(path, encoding)
+        return _open_csv(path, encoding, chunk_bytes)
     reason = "unknown kind of file: expected .csv, .txt, .tsv, .xlsx or .parquet"
     raise SourceError([Problem(name, None, None, None, reason)])
+
+
+def read_source(
+    path: Path,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    max_bytes: int = MAX_BYTES,
+    *,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> Source:
+    """``open_source``, then read every record into ``frame``."""
+    src = open_source(path, sheet, encoding, max_bytes, chunk_bytes=chunk_bytes)
+    src.frame  # noqa: B018 - reads the records
+    return src
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,6 +266,13 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+# The BOM of an encoding that has one is skipped, and the rest read in the byte order it names.
+_BOM_CODECS = {
+    "utf-8": ((codecs.BOM_UTF8, "utf-8"),),
+    "utf-8-sig": ((codecs.BOM_UTF8, "utf-8"),),
+    "utf-16": ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")),
+    "utf-32": ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be")),
+}
 # Scripts that charset-normalizer may name for a text that cp1252 reads right. A best guess
 # outside these (Cyrillic, Greek, CJK, ...) means the file is not cp1252.
 _LATIN_ALPHABETS = {
@@ -168,57 +289,66 @@ _LATIN_ALPHABETS = {
 }
 # UTF-8 read as cp1252: a lead byte (Â-ô) then continuation bytes (0x80-0xBF as cp1252 shows
 # them). Such text is refused; a match is confirmed by turning it back into UTF-8.
-_CONT = re.escape(bytes(range(0x80, 0xC0)).decode("cp1252", errors="ignore"))
+_CONT_CHARS = bytes(range(0x80, 0xC0)).decode("cp1252", errors="ignore")
+_CONT = re.escape(_CONT_CHARS)
 _MOJIBAKE = re.compile(
     f"[\u00c2-\u00df][{_CONT}]|[\u00e0-\u00ef][{_CONT}]{{2}}|[\u00f0-\u00f4][{_CONT}]{{3}}"
 )
+# The same text in UTF-8 holds a lead (C3 82-C3 B4) then the first byte of a continuation
+# character: a quick test on the bytes, before the slow one on the text.
+_MAYBE_MOJIBAKE = re.compile(
+    b"\xc3[\x82-\xb4][" + re.escape(bytes(sorted({ch.encode()[0] for ch in _CONT_CHARS}))) + b"]"
+)
+_NUL_BYTES = (
+    "contains NUL bytes: not a text file (or UTF-16 without a byte order mark; "
+    "pass encoding='utf-16-le' if so)"
+)
 
 
-def _decode(path: Path, data: bytes, declared: str | None) -> tuple[str, str]:
-    """(text without a BOM, encoding used)."""
+def _encoding(
+    path: Path, sample: bytes, whole: bool, declared: str | None
+) -> tuple[str, str, int, str, str]:
+    """From the first bytes of a file (``whole``: all of it): (encoding, codec that reads the
+    bytes after a BOM, length of the BOM, reason for a NUL, hint for bytes that do not decode).
+    """
     name = path.name
+    hint = "" if declared else "; pass the right encoding (e.g. encoding='cp1250')"
+    nul = "contains NUL characters"
     if declared is not None:
         try:
             encoding = codecs.lookup(declared).name
         except LookupError:
             raise SourceError([Problem(name, None, None, declared, "unknown encoding")]) from None
-        if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8):
+        if encoding == "utf-8" and sample.startswith(codecs.BOM_UTF8):
             encoding = "utf-8-sig"
     else:
-        encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
+        encoding = next((enc for bom, enc in _BOMS if sample.startswith(bom)), None)
     if encoding is None:
-        _refuse_nul(name, data)
+        _refuse_nul(name, sample)
+        nul = _NUL_BYTES
         try:
-            text = data.decode("utf-8")
+            codecs.getincrementaldecoder("utf-8")().decode(sample, final=whole)
         except UnicodeDecodeError:
-            encoding = _guess_single_byte(path, data)
+            encoding = _guess_single_byte(path, sample)
         else:
-            _refuse_mojibake(name, text, "utf-8")
-            return text, "utf-8"
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        bad = data[e.start : e.end]
-        hint = "" if declared else "; pass the right encoding (e.g. encoding='cp1250')"
-        reason = f"bytes {bad.hex(' ')} at byte {e.start:,} are not {encoding} text{hint}"
-        raise SourceError([Problem(name, line, None, repr(bad)[2:-1], reason)]) from None
-    text = text.removeprefix("\ufeff")
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise SourceError([Problem(name, line, None, None, "contains NUL characters")])
-    _refuse_mojibake(name, text, encoding)
-    return text, encoding
+            encoding = "utf-8"
+            if not whole:
+                hint = (
+                    f"; the first {len(sample):,} bytes read as UTF-8: pass the right "
+                    "encoding (e.g. encoding='cp1252')"
+                )
+    codec, skip = encoding, 0
+    for bom, bom_codec in _BOM_CODECS.get(encoding, ()):
+        if sample.startswith(bom):
+            codec, skip = bom_codec, len(bom)
+            break
+    return encoding, codec, skip, nul, hint
 
 
 def _refuse_nul(name: str, data: bytes) -> None:
     if b"\x00" in data:
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
-        reason = (
-            "contains NUL bytes: not a text file (or UTF-16 without a byte order mark; "
-            "pass encoding='utf-16-le' if so)"
-        )
-        raise SourceError([Problem(name, line, None, None, reason)])
+        raise SourceError([Problem(name, line, None, None, _NUL_BYTES)])
 
 
 def _guess_single_byte(path: Path, data: bytes) -> str:
@@ -244,13 +374,14 @@ def _guess_single_byte(path: Path, data: bytes) -> str:
     raise SourceError([Problem(path.name, None, None, None, reason)])
 
 
-def _refuse_mojibake(name: str, text: str, encoding: str) -> None:
+def _refuse_mojibake(name: str, text: str, encoding: str, first_line: int = 1) -> None:
+    """``text`` starts on line ``first_line``."""
     for m in _MOJIBAKE.finditer(text):
         try:
             fixed = m.group().encode("cp1252").decode("utf-8")
         except UnicodeError:
             continue
-        line = text.count("\n", 0, m.start()) + 1
+        line = first_line + text.count("\n", 0, m.start())
         start = text.rfind("\n", 0, m.start()) + 1
         end = text.find("\n", m.end())
         value = text[start : end if end >= 0 else len(text)].rstrip("\r")
@@ -262,18 +393,99 @@ def _refuse_mojibake(name: str, text: str, encoding: str) -> None:
         raise SourceError([Problem(name, line, None, value, reason)])
 
 
+@dataclasses.dataclass(frozen=True)
+class _Text:
+    """A CSV file's text, read and decoded ``chunk_bytes`` at a time."""
+
+    path: Path
+    encoding: str  # as the Source reports it
+    codec: str  # decodes the bytes after the BOM
+    skip: int  # bytes of the BOM
+    nul: str  # the reason given for a NUL
+    hint: str  # added to the reason given for bytes that do not decode
+    chunk_bytes: int
+
+    def blocks(self) -> Iterator[str]:
+        """The text, without a BOM, in blocks; refuses bytes that do not decode and NULs."""
+        name = self.path.name
+        decoder = codecs.getincrementaldecoder(self.codec)(errors="strict")
+        offset, lines, started = self.skip, 0, False
+        with self.path.open("rb") as f:
+            f.seek(self.skip)
+            while True:
+                data = f.read(self.chunk_bytes)
+                held = decoder.getstate()[0]
+                held = len(held) if isinstance(held, bytes) else 0
+                try:
+                    text = decoder.decode(data, final=not data)
+                except UnicodeDecodeError as e:
+                    bad = e.object[e.start : e.end]
+                    before = e.object[: e.start].decode(self.codec, errors="replace")
+                    line = lines + before.count("\n") + 1
+                    reason = (
+                        f"bytes {bad.hex(' ')} at byte {offset - held + e.start:,} "
+                        f"are not {self.encoding} text{self.hint}"
+                    )
+                    raise SourceError(
+                        [Problem(name, line, None, repr(bad)[2:-1], reason)]
+                    ) from None
+                if text and not started:
+                    text, started = text.removeprefix("\ufeff"), True
+                if "\x00" in text:
+                    line = lines + text.count("\n", 0, text.index("\x00")) + 1
+                    raise SourceError([Problem(name, line, None, None, self.nul)])
+                lines += text.count("\n")
+                offset += len(data)
+                if text:
+                    yield text
+                if not data:
+                    return
+
+
 # ---------------------------------------------------------------------------------------------
-# CSV: records
+# CSV: header and records
 
 
-def _read_csv(path: Path, declared: str | None) -> Source:
+def _open_csv(path: Path, declared: str | None, chunk_bytes: int) -> Source:
     name = path.name
-    data = path.read_bytes()
-    text, encoding = _decode(path, data, declared)
-    del data
-    if not text.strip():
-        reason = "file is empty: expected a header line naming the columns"
+    with path.open("rb") as f:
+        sample = f.read(SAMPLE_BYTES)
+        whole = not f.read(1)
+    encoding, codec, skip, nul, hint = _encoding(path, sample, whole, declared)
+    del sample
+    text = _Text(path, encoding, codec, skip, nul, hint, chunk_bytes)
+    blocks = text.blocks()
+    head, ended = "", False
+    try:
+        while not ended:  # read until the header record ends before the text read so far
+            block = next(blocks, None)
+            ended = block is None
+            head += block or ""
+            if ended or "\n" in head:
+                if ended and not head.strip():
+                    reason = "file is empty: expected a header line naming the columns"
+                    raise SourceError([Problem(name, 1, None, None, reason)])
+                delimiter, header, header_lines, end = _header(name, head)
+                if end < len(head):
+                    break
+            if not ended and len(head) > MAX_FIELD_CHARS + chunk_bytes:
+                reason = f"the header line runs past {len(head):,} characters: {csvtext.QUOTE_HINT}"
+                raise SourceError([Problem(name, 1, None, head[:80], reason)])
+    finally:
+        blocks.close()
+    _refuse_mojibake(name, head[:end], encoding)
+    if not header:
+        reason = "the first line is blank: expected a header line naming the columns"
         raise SourceError([Problem(name, 1, None, None, reason)])
+    headers = [_clean_header(h) for h in header]
+    _check_headers(name, headers, 1, "line")
+    body = _Body(name, text, delimiter, headers, end, 1 + header_lines)
+    return Source(name, None, "line", encoding, headers, body.frames)
+
+
+def _header(name: str, text: str) -> tuple[str, list[str], int, int]:
+    """(delimiter, header fields, lines of the header record, characters it takes) of a text
+    that starts with the header record."""
     first = text.split("\n", 1)[0]
     counts = [csvtext.count_outside_quotes(first, d) for d in DELIMITERS]
     delimiter = DELIMITERS[counts.index(max(counts))]
@@ -287,61 +499,125 @@ def _read_csv(path: Path, declared: str | None) -> Source:
         raise SourceError([Problem(name, 1, None, None, reason)]) from None
     finally:
         csv.field_size_limit(limit)
-    headers = [_clean_header(h) for h in header]
-    _check_headers(name, headers, 1, "line")
-    width = len(headers)
-    utf8 = text.encode("utf-8")
-    try:
-        frame = pl.read_csv(
-            io.BytesIO(utf8),
-            separator=delimiter,
-            has_header=True,
-            new_columns=headers,
-            infer_schema=False,
-            row_index_name=LINE,
-            raise_if_empty=False,
-            truncate_ragged_lines=False,  # more fields than the header: an error
-        )
-    except pl.exceptions.PolarsError as e:
-        line, value, reason = csvtext.locate_csv_error(text, delimiter, width)
-        raise SourceError(
-            [Problem(name, line, None, value, reason or f"cannot be read as CSV: {e}")]
-        ) from None
-    del utf8
-    shown, total = _short_records(text, delimiter, width, frame, header_lines)
-    if total:
-        problems = [
-            Problem(name, line, None, value, f"has {n} fields but the header names {width}")
-            for line, n, value in shown
-        ]
-        if total > len(shown):
-            more = f"{total - len(shown):,} more records have fewer fields than the header"
-            problems.append(Problem(name, None, None, None, more))
-        raise SourceError(problems)
+    end = sum(map(len, itertools.islice(io.StringIO(text, newline=""), header_lines)))
+    return delimiter, header, header_lines, end
 
-    # record r starts on line r + 1 + header_lines unless a quoted field spans lines
-    no_multiline = '"' not in text and "\r" not in text.replace("\r\n", "")
-    one_line_each = text.count("\n") + (not text.endswith("\n")) == frame.height + header_lines
-    if no_multiline or one_line_each:
-        lines = pl.col(LINE).cast(pl.Int64) + 1 + header_lines
-    else:
-        starts = csvtext.record_start_lines(text, delimiter)
-        if len(starts) != frame.height:  # the two readers disagree: say so, never guess
-            reason = (
-                f"Polars read {frame.height:,} records and Python's csv module "
-                f"{len(starts):,}: {csvtext.QUOTE_HINT}"
+
+@dataclasses.dataclass(frozen=True)
+class _Body:
+    """The records of a CSV file, after its header: cut into pieces of whole records, each read
+    by Polars and checked the way a whole file is."""
+
+    name: str
+    text: _Text
+    delimiter: str
+    headers: list[str]
+    start: int  # characters of text before the first record (the header record)
+    first_line: int  # the line the first record starts on
+
+    def frames(self, size: int | None = None) -> Iterator[pl.DataFrame]:
+        for piece, line in self.pieces():
+            yield self.read(piece, line)
+
+    def pieces(self) -> Iterator[tuple[str, int]]:
+        """(text of whole records, the line it starts on), in file order."""
+        # A record longer than this holds a field over MAX_FIELD_CHARS, even with every
+        # character a doubled quote: it has a quote that is never closed.
+        longest = len(self.headers) * (2 * MAX_FIELD_CHARS + 3) + 2 * self.text.chunk_bytes
+        skip, pending, line, tried = self.start, "", self.first_line, 0
+        for block in self.text.blocks():
+            if skip:
+                block, skip = block[skip:], max(skip - len(block), 0)
+            pending = pending + block if pending else block
+            cut = csvtext.last_record_end(pending)
+            if not cut and len(pending) > max(2 * tried, 4 * self.text.chunk_bytes):
+                # one record this long, or a stray quote misleads the count: ask the csv module
+                tried = len(pending)
+                cut = csvtext.last_record_end_csv(pending, self.delimiter)
+                if not cut and len(pending) > longest:
+                    reason = (
+                        f"a record starts here and runs past {len(pending):,} characters: "
+                        + csvtext.QUOTE_HINT
+                    )
+                    raise SourceError([Problem(self.name, line, None, pending[:80], reason)])
+            if cut:
+                piece, pending, tried = pending[:cut], pending[cut:], 0
+                yield piece, line
+                line += piece.count("\n")
+        if pending:
+            yield pending, line
+
+    def read(self, piece: str, first: int) -> pl.DataFrame:
+        """The records of ``piece`` (starting on line ``first``), checked, blank ones dropped.
+        Polars reads it after a stand-in header line, as it reads a whole file; the helpers
+        that explain its answer read the same text, so their line k is line first + k - 2."""
+        name, delimiter, headers = self.name, self.delimiter, self.headers
+        width = len(headers)
+        text = delimiter.join(f"c{i}" for i in range(width)) + "\n" + piece
+        data = text.encode("utf-8")
+        if _MAYBE_MOJIBAKE.search(data):
+            _refuse_mojibake(name, piece, self.text.encoding, first)
+        try:
+            frame = pl.read_csv(
+                io.BytesIO(data),
+                separator=delimiter,
+                has_header=True,
+                new_columns=headers,
+                infer_schema=False,
+                row_index_name=LINE,
+                raise_if_empty=False,
+                truncate_ragged_lines=False,  # more fields than the header: an error
             )
-            raise SourceError([Problem(name, None, None, None, reason)])
-        lines = pl.Series(LINE, starts, dtype=pl.Int64)
-    frame = frame.with_columns(lines.alias(LINE) if isinstance(lines, pl.Expr) else lines)
-    cells = [pl.col(h).str.strip_chars().fill_null("") == "" for h in headers]
-    frame = frame.filter(~pl.all_horizontal(cells)).select(*headers, LINE)
-    _check_field_lengths(name, frame, "line")
-    return Source(name, frame, "line", encoding, headers)
+        except pl.exceptions.PolarsError as e:
+            line, value, reason = csvtext.locate_csv_error(text, delimiter, width)
+            line = None if line is None else line + first - 2
+            reason = reason or f"cannot be read as CSV: {e}"
+            raise SourceError([Problem(name, line, None, value, reason)]) from None
+        del data
+        shown, total = _short_records(text, delimiter, width, frame, 1)
+        if total:
+            problems = [
+                Problem(
+                    name,
+                    line + first - 2,
+                    None,
+                    value,
+                    f"has {n} fields but the header names {width}",
+                )
+                for line, n, value in shown
+            ]
+            if total > len(shown):
+                last = first + piece.count("\n")
+                more = (
+                    f"{total - len(shown):,} more records up to line {last:,} "
+                    "have fewer fields than the header"
+                )
+                problems.append(Problem(name, None, None, None, more))
+            raise SourceError(problems)
+
+        # record r starts on line first + r unless a quoted field spans lines
+        no_multiline = '"' not in piece and piece.count("\r") == piece.count("\r\n")
+        one_line_each = piece.count("\n") + (not piece.endswith("\n")) == frame.height
+        if no_multiline or one_line_each:
+            lines = pl.col(LINE).cast(pl.Int64) + first
+        else:
+            starts = csvtext.record_start_lines(text, delimiter)
+            if len(starts) != frame.height:  # the two readers disagree: say so, never guess
+                reason = (
+                    f"Polars read {frame.height:,} records and Python's csv module "
+                    f"{len(starts):,}: {csvtext.QUOTE_HINT}"
+                )
+                raise SourceError([Problem(name, first, None, None, reason)])
+            lines = pl.Series(LINE, starts, dtype=pl.Int64) + (first - 2)
+        frame = frame.with_columns(lines.alias(LINE))
+        cells = [pl.col(h).str.strip_chars().fill_null("") == "" for h in headers]
+        frame = frame.filter(~pl.all_horizontal(cells)).select(*headers, LINE)
+        _check_field_lengths(name, frame, "line")
+        return frame
 
 
-# The helpers below are copied from channel/loader.py (its CSV reader), so that a reader does not
-# depend on the loader's private functions. They could move to one module below both.
+# The helper below is copied from channel/loader.py (its CSV reader), so that a reader does not
+# depend on the loader's private functions. It could move to one module below both.
 
 
 def _short_records(
@@ -478,21 +754,21 @@ def _number_text(x: float) -> str:
 # Parquet
 
 
-def _read_parquet(path: Path) -> Source:
-    """``glob=False``: a folder named like ``exports [2025]`` is a path, not a pattern."""
+def _open_parquet(path: Path) -> Source:
+    """Check the schema; the rows are read later, a slice at a time. ``glob=False``: a folder
+    named like ``exports [2025]`` is a path, not a pattern."""
     file = path.name
     try:
-        frame = pl.scan_parquet(path, glob=False).collect()
+        schema = pl.scan_parquet(path, glob=False).collect_schema()
+        height = pl.scan_parquet(path, glob=False).select(pl.len()).collect().item()
     except BaseException as e:  # any reader failure, even a Rust panic, but not an interrupt
-        if not (isinstance(e, Exception) or type(e).__name__ == "PanicException"):
-            raise
-        reason = f"cannot be read as Parquet ({type(e).__name__}: {e})"
-        raise SourceError([Problem(file, None, None, None, reason, "row")]) from None
-    headers = [_clean_header(c) for c in frame.columns]
+        raise _parquet_problem(file, e) from None
+    original = schema.names()
+    headers = [_clean_header(c) for c in original]
     _check_headers(file, headers, None, "row")
     problems, texts = [], []
-    for original, h in zip(frame.columns, headers, strict=True):
-        col, dtype = pl.col(original), frame.schema[original]
+    for name, h in zip(original, headers, strict=True):
+        col, dtype = pl.col(name), schema[name]
         if dtype == pl.Date:
             expr = col.dt.to_string("%Y-%m-%d")
         elif isinstance(dtype, pl.Datetime):
@@ -509,7 +785,38 @@ def _read_parquet(path: Path) -> Source:
         texts.append(expr.alias(h))
     if problems:
         raise SourceError(problems)
-    frame = frame.select(texts).with_row_index(LINE, offset=1)
-    frame = frame.with_columns(pl.col(LINE).cast(pl.Int64)).select(*headers, LINE)
-    _check_field_lengths(file, frame, "row")
-    return Source(file, frame, "row", "parquet", headers)
+
+    rows = _ParquetRows(path, texts, headers, height)
+    return Source(file, None, "row", "parquet", headers, rows.frames)
+
+
+@dataclasses.dataclass(frozen=True)
+class _ParquetRows:
+    path: Path
+    texts: list[pl.Expr]  # each column as text, under its header
+    headers: list[str]
+    height: int
+
+    def frames(self, size: int | None = None) -> Iterator[pl.DataFrame]:
+        """The rows, ``size`` at a time (None: all at once), each slice read when it is due."""
+        file = self.path.name
+        step = size or max(self.height, 1)
+        for offset in range(0, self.height, step):
+            try:
+                scan = pl.scan_parquet(self.path, glob=False)
+                frame = scan.slice(offset, step).select(self.texts).collect()
+            except BaseException as e:
+                raise _parquet_problem(file, e) from None
+            frame = frame.with_row_index(LINE, offset=offset + 1)
+            frame = frame.with_columns(pl.col(LINE).cast(pl.Int64)).select(*self.headers, LINE)
+            _check_field_lengths(file, frame, "row")
+            yield frame
+
+
+def _parquet_problem(file: str, e: BaseException) -> SourceError:
+    """A reader failure (even a Rust panic, a BaseException) as a problem; an interrupt
+    goes on."""
+    if not (isinstance(e, Exception) or type(e).__name__ == "PanicException"):
+        raise e
+    reason = f"cannot be read as Parquet ({type(e).__name__}: {e})"
+    return SourceError([Problem(file, None, None, None, reason, "row")])

@@ -88,6 +88,13 @@ DATE_CANDIDATES = (
     "%m-%d-%Y",
     "%d %b %Y",
     "%b %d, %Y",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M",
+    "%d.%m.%Y %H:%M",
+    "%m/%d/%Y %I:%M %p",
+    "%d/%m/%y",
+    "%m/%d/%y",
+    "%d.%m.%y",
     EXCEL,
 )
 

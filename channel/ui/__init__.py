@@ -7,13 +7,13 @@ A page opens with ``page = ui.open_page(title, caption)``, runs named queries th
 - ``core``: the cached ``query()``, the database's settings and currency, ``md_escape``
 - ``signin``: the sign-in gate and the pages drawn instead of the app
 - ``sidebar``: the global filters, bound to the URL
-- ``page``: the page prologue and header
+- ``page``: the page prologue and header; ``page.require_targets()`` where targets are needed
 - ``tables``: the column registry, tables, partner links, status labels
 - ``widgets``: cards, the CSV download, the way to the partner page
 """
 
 from channel.ui.core import currency, db_settings, md_escape, query
-from channel.ui.page import Page, open_page, page_header, partners_match
+from channel.ui.page import NO_TARGETS, Page, open_page, page_header, partners_match
 from channel.ui.sidebar import current_filters, draw_global_filters
 from channel.ui.signin import (
     SignInError,
@@ -44,6 +44,7 @@ from channel.ui.widgets import (
 
 __all__ = [
     "COLUMNS",
+    "NO_TARGETS",
     "PARTNER_PAGE",
     "Column",
     "Page",
