@@ -4,9 +4,11 @@ import streamlit as st
 
 from channel.runner import DatabaseError
 from channel.ui import draw_global_filters, no_database_page, sign_in_gate
+from channel.ui.signin import warn_if_import_is_exposed
 
 st.set_page_config(page_title="Channel Lens", page_icon=":material/hub:", layout="wide")
 
+warn_if_import_is_exposed()
 viewer = sign_in_gate()  # None: the sign-in or refusal page was drawn instead
 if viewer is None:
     st.stop()
@@ -28,4 +30,8 @@ pages = {
         st.Page("pages/partner.py", title="Partner", icon=":material/storefront:"),
     ],
 }
+if viewer.can_import:  # [access] import, or allow_import with sign-in off (channel/access.py)
+    pages["Data"] = [
+        st.Page("pages/import_data.py", title="Import data", icon=":material/upload_file:"),
+    ]
 st.navigation(pages).run()

@@ -9,6 +9,11 @@ as before. On, the ``[access]`` table of the settings file decides:
   ``partner_manager`` is one of the names given for it;
 - anybody else is refused politely, and so is an address the provider marks as unverified.
 
+Importing data (the Import data page) replaces everyone's data, so it is a permission of its
+own: with sign-in on, the addresses listed under ``import`` in ``[access]`` (each must also be
+under leadership or partner_managers); nobody by default. With sign-in off, everyone who reaches
+the server when ``allow_import = true`` is set at the top of the settings file; nobody otherwise.
+
 The result is a ``Viewer``, whose ``scope`` is bound as the ``$scope`` parameter of every partner
 query (``queries/build/90_filtered_partners.sql``). It never comes from the URL or a widget.
 """
@@ -32,6 +37,8 @@ REFUSED = "refused"
 class AccessRules:
     leadership: frozenset[str] = frozenset()  # lower-case e-mail addresses
     partner_managers: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    importers: frozenset[str] = frozenset()  # [access] import: who may import, signed in
+    allow_import: bool = False  # top-level allow_import: anyone may import, sign-in off
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +46,7 @@ class Viewer:
     role: str
     email: str | None = None
     managers: tuple[str, ...] | None = None  # None: every partner
+    can_import: bool = False  # may use the Import data page
 
     @property
     def allowed(self) -> bool:
@@ -58,13 +66,16 @@ class Viewer:
         return {LEADERSHIP: "Leadership: every partner", OPEN: "Every partner"}.get(self.role, "")
 
 
-def parse_rules(raw: object, source: str = "settings") -> AccessRules:
-    """The ``[access]`` table of a settings file, checked. Addresses compare case-insensitively."""
+def parse_rules(raw: object, source: str = "settings", allow_import: object = False) -> AccessRules:
+    """The ``[access]`` table of a settings file, checked, and its top-level ``allow_import``.
+    Addresses compare case-insensitively."""
+    if not isinstance(allow_import, bool):
+        raise SettingsError(f"{source}: allow_import must be true or false")
     if raw is None:
-        return AccessRules()
+        return AccessRules(allow_import=allow_import)
     if not isinstance(raw, dict):
         raise SettingsError(f"{source}: [access] must be a table")
-    unknown = set(raw) - {"leadership", "partner_managers"}
+    unknown = set(raw) - {"leadership", "partner_managers", "import"}
     if unknown:
         raise SettingsError(f"{source}: [access] {sorted(unknown)[0]}: unknown setting")
     leaders = raw.get("leadership", [])
@@ -95,7 +106,24 @@ def parse_rules(raw: object, source: str = "settings") -> AccessRules:
             f"{source}: [access] {sorted(both)[0]} is listed both under leadership and under "
             "partner_managers; keep one"
         )
-    return AccessRules(leadership=leadership, partner_managers=managers)
+    importers_raw = raw.get("import", [])
+    if not isinstance(importers_raw, list) or not all(
+        isinstance(e, str) and "@" in e for e in importers_raw
+    ):
+        raise SettingsError(f"{source}: [access] import must be a list of e-mail addresses")
+    importers = frozenset(e.strip().lower() for e in importers_raw)
+    strangers = importers - leadership - managers.keys()
+    if strangers:
+        raise SettingsError(
+            f"{source}: [access] import: {sorted(strangers)[0]} is not under leadership or "
+            "partner_managers; list it there too (an importer must be able to sign in)"
+        )
+    return AccessRules(
+        leadership=leadership,
+        partner_managers=managers,
+        importers=importers,
+        allow_import=allow_import,
+    )
 
 
 _CACHE: dict[tuple[str, int], AccessRules] = {}
@@ -111,24 +139,43 @@ def load_rules(path: str | os.PathLike | None = None) -> AccessRules:
     key = (str(file), stamp)
     if key not in _CACHE:
         _CACHE.clear()
-        _CACHE[key] = parse_rules(read_toml(file).get("access"), str(file))
+        raw = read_toml(file)
+        _CACHE[key] = parse_rules(raw.get("access"), str(file), raw.get("allow_import", False))
     return _CACHE[key]
 
 
 def resolve(user: Mapping[str, object], sign_in: bool, rules: AccessRules) -> Viewer:
     """The viewer for a Streamlit ``st.user`` mapping. ``sign_in``: is ``[auth]`` configured?"""
     if not sign_in:
-        return Viewer(OPEN)
+        return Viewer(OPEN, can_import=rules.allow_import)
     if not user.get("is_logged_in"):
         return Viewer(SIGNED_OUT)
     email = str(user.get("email") or "").strip().lower()
     if not email or user.get("email_verified") is False:
         return Viewer(REFUSED, email or None)
+    may_import = email in rules.importers
     if email in rules.leadership:
-        return Viewer(LEADERSHIP, email)
+        return Viewer(LEADERSHIP, email, can_import=may_import)
     if email in rules.partner_managers:
-        return Viewer(PARTNER_MANAGER, email, rules.partner_managers[email])
+        return Viewer(PARTNER_MANAGER, email, rules.partner_managers[email], may_import)
     return Viewer(REFUSED, email)
+
+
+LOCAL_ADDRESSES = ("127.0.0.1", "localhost", "::1")
+
+
+def exposed_import_warning(address: str, sign_in: bool, allow_import: bool) -> str | None:
+    """The start-up warning when a server bound beyond this machine lets anyone import: sign-in
+    off and ``allow_import = true``. An empty address means every interface."""
+    if sign_in or not allow_import or address.strip() in LOCAL_ADDRESSES:
+        return None
+    where = address.strip() or "every network interface"
+    return (
+        f"the server listens on {where} with sign-in off and allow_import = true: anyone who "
+        "can reach it can replace the data from the Import data page. Turn on sign-in (an "
+        "[auth] section in .streamlit/secrets.toml and [access] import), or set "
+        "allow_import = false."
+    )
 
 
 def viewer_for_email(email: str | None, rules: AccessRules | None = None) -> Viewer:

@@ -66,10 +66,14 @@ class LoadError(Exception):
     """
 
     def __init__(
-        self, problems: list[Problem], more: list[tuple[str, str, str, int]] | None = None
+        self,
+        problems: list[Problem],
+        more: list[tuple[str, str, str, int]] | None = None,
+        what: str = "load",  # "import" for the CRM import's problems
     ):
         self.problems = problems
         self.more = more or []
+        self.what = what
         super().__init__(self.report())
 
     def report(self) -> str:
@@ -79,7 +83,7 @@ class LoadError(Exception):
             for f, c, r, n in self.more
         ]
         total = len(self.problems) + sum(n for *_, n in self.more)
-        head = f"load failed: {total:,} problem{'s' if total != 1 else ''}"
+        head = f"{self.what} failed: {total:,} problem{'s' if total != 1 else ''}"
         return "\n".join([head, *("  " + line for line in lines)])
 
 

@@ -110,8 +110,8 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
                 if name is None:
                     raise SettingsError(f"{file}: [tier_floors] {tier}: unknown tier")
                 values[name] = floor
-        elif key == "access":
-            continue  # who may see what: channel.access reads it, at run time, not load time
+        elif key in ("access", "allow_import"):
+            continue  # who may see and import what: channel.access reads them, at run time
         elif key in fields and not key.startswith("tier_floor_"):
             values[key] = value
         else:

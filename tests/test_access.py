@@ -436,3 +436,160 @@ def test_cli_export_for_a_viewer(tmp_path, tiny_db, monkeypatch, capsys):
     assert code == 2
     assert "'x@example.com' is neither under leadership nor under partner_managers" in err
     assert "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may import (the Import data page): [access] import with sign-in on, allow_import without
+
+IMPORT_PAGE = "pages/import_data.py"
+IMPORT_TOML = (
+    "allow_import = true\n"  # ignored with sign-in on: [access] import decides
+    + ACCESS_TOML.replace("[access]\n", '[access]\nimport = ["Team@example.com"]\n')
+)
+REFUSAL = "You may not import data"
+
+
+@pytest.fixture
+def importing(monkeypatch, tmp_path, tiny_db):
+    """``importing(settings_text, email=None, sign_in=True)`` -> (AppTest of app.py after one
+    run, the navigation it drew as {section: [titles]}, a function that runs the Import data
+    page's file on its own for the same user)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    drawn: list[dict[str, list[str]]] = []
+    real = st.navigation
+
+    def spy(pages, *args, **kwargs):
+        sections = pages if isinstance(pages, dict) else {"": pages}
+        drawn.append({k: [p.title for p in v] for k, v in sections.items()})
+        return real(pages, *args, **kwargs)
+
+    monkeypatch.setattr(st, "navigation", spy)
+    monkeypatch.setenv("CHANNEL_DB", str(tiny_db))
+
+    def make(text: str, email: str | None = None, sign_in: bool = True):
+        settings = tmp_path / "channel.toml"
+        settings.write_text(text)
+        monkeypatch.setenv("CHANNEL_SETTINGS", str(settings))
+
+        def new(script: Path) -> AppTest:
+            at = AppTest.from_file(str(script), default_timeout=60)
+            if sign_in:
+                at.secrets["auth"] = AUTH
+                at.user = {"is_logged_in": True, "email": email}
+            return at.run()
+
+        drawn.clear()
+        at = new(APP)
+        assert not at.exception
+        return at, drawn[-1], lambda: new(ROOT / IMPORT_PAGE)
+
+    return make
+
+
+def _refused(at) -> bool:
+    return (
+        not at.exception
+        and [t.value for t in at.title] == ["Import data"]
+        and any(REFUSAL in e.value for e in at.error)
+        and not at.file_uploader
+    )
+
+
+@pytest.mark.parametrize("email", ["vp.sales@example.com", "dan@example.com"])
+def test_signed_in_without_import_no_page_and_a_refusal(importing, email):
+    at, nav, page_alone = importing(IMPORT_TOML, email)
+    assert "Data" not in nav
+    assert "Import data" not in [title for titles in nav.values() for title in titles]
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(IMPORT_PAGE)  # not registered: a link to it opens nothing
+    assert _refused(page_alone())  # and the page itself refuses, whatever the navigation
+
+
+def test_signed_in_under_import_sees_and_uses_the_page(importing):
+    at, nav, page_alone = importing(IMPORT_TOML, "team@example.com")
+    assert nav["Data"] == ["Import data"]
+    at.switch_page(IMPORT_PAGE).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Import data"]
+    assert len(at.file_uploader) == 1 and not at.error
+    assert not _refused(page_alone())
+
+
+@pytest.mark.parametrize("text", ["allow_import = false\n", "", ACCESS_TOML])
+def test_sign_in_off_without_allow_import_no_page_and_a_refusal(importing, text):
+    at, nav, page_alone = importing(text, sign_in=False)
+    assert "Data" not in nav and "Overview" in nav["Leadership"]
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(IMPORT_PAGE)
+    assert _refused(page_alone())
+
+
+def test_sign_in_off_with_allow_import_everyone_may_import(importing):
+    at, nav, page_alone = importing("allow_import = true\n", sign_in=False)
+    assert nav["Data"] == ["Import data"]
+    at.switch_page(IMPORT_PAGE).run()
+    assert not at.exception and len(at.file_uploader) == 1
+    assert not _refused(page_alone())
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[access]\nleadership = ["vp@example.com"]\nimport = ["ops@example.com"]\n',
+            "import: ops@example.com is not under leadership or partner_managers",
+        ),
+        ('[access]\nleadership = ["vp@example.com"]\nimport = "vp@example.com"\n', "import must"),
+        ("[access]\nimport = [3]\n", "import must be a list of e-mail addresses"),
+        ('allow_import = "yes"\n', "allow_import must be true or false"),
+        ("allow_import = 1\n", "allow_import must be true or false"),
+    ],
+)
+def test_bad_import_rules_are_refused(tmp_path, text, message):
+    file = tmp_path / "channel.toml"
+    file.write_text(text)
+    with pytest.raises(SettingsError, match=message) as err:
+        access.load_rules(file)
+    assert str(file) in str(err.value)
+
+
+def test_import_rules_parse():
+    import tomllib
+
+    rules = access.parse_rules(tomllib.loads(IMPORT_TOML)["access"], allow_import=True)
+    assert rules.importers == {"team@example.com"} and rules.allow_import
+    assert access.load_rules(ROOT / "channel.toml").importers == frozenset()  # nobody by default
+
+    def viewer(email):
+        return access.resolve({"is_logged_in": True, "email": email}, True, rules)
+
+    assert viewer("TEAM@example.com").can_import
+    assert not viewer("vp.sales@example.com").can_import  # leadership alone is not enough
+    assert not viewer("dan@example.com").can_import
+    assert not access.resolve({}, True, rules).can_import  # signed out
+    assert access.resolve({}, False, rules).can_import  # sign-in off: allow_import
+    assert not access.resolve({}, False, access.AccessRules()).can_import  # default: nobody
+
+
+@pytest.mark.parametrize(
+    ("address", "sign_in", "allow_import", "warned"),
+    [
+        ("0.0.0.0", False, True, True),
+        ("", False, True, True),  # every interface
+        ("192.168.1.20", False, True, True),
+        ("127.0.0.1", False, True, False),
+        ("localhost", False, True, False),
+        ("::1", False, True, False),
+        ("0.0.0.0", True, True, False),  # sign-in on: [access] import decides
+        ("0.0.0.0", False, False, False),
+    ],
+)
+def test_exposed_import_warning(address, sign_in, allow_import, warned):
+    warning = access.exposed_import_warning(address, sign_in, allow_import)
+    assert (warning is not None) == warned
+    if warned:
+        where = address or "every network interface"
+        assert warning.startswith(f"the server listens on {where} with sign-in off")
+        assert "allow_import = false" in warning

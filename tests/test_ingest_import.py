@@ -295,6 +295,7 @@ def test_bad_values_name_source_line_column_value_and_rule(tmp_path):
         "opportunities.csv, line 9, column Opportunity ID, value '006A001': duplicate deal_id "
         "(first on line 2) (mapping: deals.deal_id)",
     ]
+    assert e.value.report().startswith("import failed: 3 problems\n")
     assert not (tmp_path / "x.duckdb").exists()
 
 

@@ -63,6 +63,7 @@ LINE = readers.LINE
 SEQ = "_seq"
 SRC = "_src"
 BATCH_ROWS = 200_000
+PEEK_ROWS = 20  # rows of each mapped table a preview shows
 SCRATCH_MEMORY = "512MB"  # DuckDB's buffer for the staged rows; past it, pages go to disk
 DERIVED = "(derived)"
 
@@ -90,7 +91,7 @@ class ImportSummary:
         lines += [f"note: {n}" for n in self.notes]
         text = self.load.report()
         if self.dry_run:
-            text = text.replace(f"loaded {self.load.db_path}", "dry run: would load", 1)
+            text = text.replace(f"loaded {self.load.db_path} in", "dry run: checked in", 1)
             text += "\n  nothing was written (--dry-run)"
         return "\n".join(lines + [text])
 
@@ -120,7 +121,7 @@ class _Problems:
                 for (f, c, r), n in self.counts.items()
                 if n > MAX_SHOWN_PER_RULE
             ]
-            raise LoadError(self.shown, more)
+            raise LoadError(self.shown, more, what="import")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,7 +158,7 @@ def open_sources(args: list[str], encodings: dict[str, str] | None = None) -> di
         except OSError as e:
             problems.append(Problem(name, None, None, None, f"cannot be read: {e.strerror or e}"))
     if problems:
-        raise LoadError(problems)
+        raise LoadError(problems, what="import")
     return out
 
 
@@ -674,7 +675,7 @@ def _translate(con: duckdb.DuckDBPyConnection, e: LoadError, mapping: Mapping) -
         tm = mapping.tables.get(table.name)
         col, rule = column(table.name, c)
         more.append((tm.file if tm and tm.file else table.name, col or "", r + rule, n))
-    return LoadError(problems, more)
+    return LoadError(problems, more, what="import")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -700,10 +701,13 @@ def import_sources(
     progress: Progress | None = None,
     data_as_of: dt.date | None = None,
     dry_run: bool = False,
+    peek: Callable[[dict[str, pl.DataFrame]], None] | None = None,
 ) -> ImportSummary:
     """Import ``sources`` (paths, ``file.xlsx#Sheet`` for a sheet) through ``mapping`` into
     ``db_path``. Raises MappingError (the mapping does not fit the sources) or LoadError (bad
-    values, named by source line); either way the database is left as it was."""
+    values, named by source line); either way the database is left as it was. ``peek``, when
+    given, receives the first PEEK_ROWS rows of each contract table once they are mapped (before
+    any problem is raised), for a preview."""
     settings = settings or Settings()
     say = progress or (lambda _m: None)
     db_path = Path(db_path)
@@ -773,6 +777,8 @@ def import_sources(
                     # the path goes through the API, never into SQL text
                     con.table(f"_out_{t.name}").order(SEQ).select(cols).write_parquet(str(out))
             say("staged the contract tables")
+            if peek is not None:
+                peek(_heads(con, mapping))
             label = "import: " + ", ".join(given)
             first_problems = list(ctx.problems.shown)
             # With problems found already, the loader still checks the rest (into a scratch
@@ -816,6 +822,16 @@ def import_sources(
         direct["won"],
         notes,
     )
+
+
+def _heads(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> dict[str, pl.DataFrame]:
+    """The first PEEK_ROWS mapped rows of each table the mapping makes (contract columns)."""
+    out = {}
+    for t in TABLES:
+        if t.name in mapping.tables:
+            cols = ", ".join(c.name for c in t.columns)
+            out[t.name] = con.table(f"_out_{t.name}").order(SEQ).select(cols).limit(PEEK_ROWS).pl()
+    return out
 
 
 def _quiet(say: Progress) -> Progress:

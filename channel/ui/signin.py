@@ -4,6 +4,7 @@ may see), refusal, a misconfigured sign-in, and a missing database."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,8 +39,25 @@ def sign_in_configured() -> bool:
 def current_viewer() -> access.Viewer:
     """The viewer of this script run, from ``st.user`` and the ``[access]`` settings."""
     if not sign_in_configured():
-        return access.Viewer(access.OPEN)
+        return access.resolve({}, False, access.load_rules())
     return access.resolve(st.user.to_dict(), True, access.load_rules())
+
+
+@st.cache_resource(show_spinner=False)
+def warn_if_import_is_exposed() -> str | None:
+    """Once per server process: print a warning when anyone who reaches a server bound beyond
+    this machine could replace the data (sign-in off and ``allow_import = true``)."""
+    from streamlit import config
+
+    address = str(config.get_option("server.address") or "")
+    try:
+        sign_in, rules = sign_in_configured(), access.load_rules()
+    except (SignInError, access.SettingsError):
+        return None  # the sign-in gate reports it, and fails closed
+    warning = access.exposed_import_warning(address, sign_in, rules.allow_import)
+    if warning:
+        print(f"WARNING: {warning}", file=sys.stderr, flush=True)
+    return warning
 
 
 def sign_in_gate() -> access.Viewer | None:
