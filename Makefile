@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 CHANNEL_DB ?= data/channel.duckdb
 export CHANNEL_DB
 
-.PHONY: run test lint format demo bench fuzz load import-bench clean
+.PHONY: run test lint format demo bench fuzz load import-bench backtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ bench: $(VENV)/.dev
 fuzz: $(VENV)/.dev
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_loader_fuzz.py --hypothesis-show-statistics
 	IMPORT_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest tests/test_ingest_property.py --hypothesis-show-statistics
+
+## backtest: the miss forecast scored on the last 6 held-out quarters of $(CHANNEL_DB) against baselines
+backtest: $(VENV)/.runtime
+	@test -f "$(CHANNEL_DB)" || $(BIN)/python -m channel demo --db "$(CHANNEL_DB)"
+	$(BIN)/python -m channel backtest --db "$(CHANNEL_DB)" $(BACKTEST_ARGS)
 
 ## import-bench: time and peak memory of `python -m channel import` on 250,000- and 1,000,000-row CSV exports
 import-bench: $(VENV)/.dev

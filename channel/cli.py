@@ -93,6 +93,37 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backtest(args: argparse.Namespace) -> int:
+    import json
+
+    from channel import forecast
+    from channel.runner import database
+
+    database(args.db)  # a missing or outdated database is refused with the usual message
+    frame = forecast.features(args.db)
+    try:
+        result = forecast.backtest(frame, args.holdout, progress=_progress(time.perf_counter()))
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if args.json:
+        out = {
+            "held_out_quarters": result.quarters,
+            "scores": result.table.to_dicts(),
+            "reliability_logistic": result.reliability("logistic").to_dicts(),
+            "early_warning_logistic": dict(
+                zip(
+                    ("ok_rows", "top_decile_precision", "ok_miss_rate"),
+                    result.early_warning("logistic"),
+                    strict=True,
+                )
+            ),
+        }
+        print(json.dumps(out, indent=2))
+    else:
+        print(forecast.report(result))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from channel import demo
     from channel.fiscal import parse_quarter
@@ -293,6 +324,18 @@ def build_parser() -> argparse.ArgumentParser:
     db_option(p)
     settings_option(p)
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser(
+        "backtest",
+        help="score the miss forecast on held-out quarters against simple baselines",
+        description="Rolling origin: for each of the last HOLDOUT quarters with an outcome, fit "
+        "on the outcomes known before it and score it (AUC, Brier, log loss, calibration, "
+        "top-decile precision), for the models and the baselines.",
+    )
+    p.add_argument("--holdout", type=int, default=6, help="held-out quarters (default: 6)")
+    p.add_argument("--json", action="store_true", help="print the scores as JSON")
+    db_option(p)
+    p.set_defaults(func=cmd_backtest)
 
     p = sub.add_parser("demo", help="generate realistic demo data and load it")
     p.add_argument("--partners", type=int, default=2000)

@@ -16,6 +16,7 @@ import duckdb
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 BUILD_DIR = QUERIES_DIR / "build"
 IMPORT_DIR = QUERIES_DIR / "import"  # run by the CRM import in its scratch database
+FORECAST_DIR = QUERIES_DIR / "forecast"  # the miss forecast's inputs (channel/forecast.py)
 
 _PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _STRIP_RE = re.compile(r"--[^\n]*|'(?:[^']|'')*'", re.S)

@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 
 from channel.definitions import DEFINITIONS, explain
-from channel.sqlfiles import IMPORT_DIR, QUERIES_DIR, sql_params
+from channel.sqlfiles import FORECAST_DIR, IMPORT_DIR, QUERIES_DIR, sql_params
 from tests.helpers import REPO
 
-QUERY_FILES = sorted([*QUERIES_DIR.glob("*.sql"), *IMPORT_DIR.glob("*.sql")])
+QUERY_FILES = sorted(
+    [*QUERIES_DIR.glob("*.sql"), *IMPORT_DIR.glob("*.sql"), *FORECAST_DIR.glob("*.sql")]
+)
 NAME = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 

@@ -1,0 +1,316 @@
+"""The miss forecast's backtest: will a partner miss next quarter, scored on held-out history.
+
+``features(db)`` runs ``queries/forecast/partner_features.sql`` (one row per partner and
+complete quarter t, with what was known at the end of t and whether t + 1 was missed).
+``backtest(frame, holdout)`` is a rolling origin over the last ``holdout`` quarters that have an
+outcome: for each, the models are fitted on the outcomes known before it (outcome quarters
+earlier than it) and score it. Models and baselines are scored the same way:
+
+- ``logistic``: a regularised logistic regression on standardised features (missing values
+  imputed with the training median, plus an indicator), categories one-hot;
+- ``logistic_no_pipeline``: the same without pipeline_coverage (the ablation: the backtest reads
+  each deal's actual close date as the expected one, which flatters the pipeline);
+- ``boosted``: scikit-learn's HistGradientBoostingClassifier on the same features;
+- ``base_rate``: the training miss rate for everyone;
+- ``missed_now``: the training miss rate of partners that missed t, of those that hit t, and of
+  those without a target at t ("missed at t, so it misses at t + 1", as a probability);
+- ``status``: each status's training miss rate (the status rule as a probability).
+
+Scores: AUC, Brier score, log loss, expected calibration error over 10 equal-width bins, and
+the precision and lift of the top decile of predicted risk. This is a measurement tool; the
+product surfaces (risk at load, the Next quarter tab) are not built yet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from channel.sqlfiles import FORECAST_DIR
+
+FEATURES_SQL = FORECAST_DIR / "partner_features.sql"
+NUMERIC = (
+    "missed_streak",
+    "missed_last_8",
+    "attainment",
+    "attainment_trend",
+    "revenue_growth",
+    "win_rate_4q",
+    "deals_4q",
+    "avg_deal_4q",
+    "cycle_days_4q",
+    "pipeline_coverage",
+    "target_growth",
+    "tier_gap",
+    "alignment_score",
+    "investment_ratio",
+    "contacts",
+    "certified",
+    "tenure_quarters",
+)
+CATEGORICAL = ("segment", "program_tier")
+OUTCOME = "missed_next"
+BINS = 10
+EPS = 1e-6
+
+
+def features(db: str | Path) -> pl.DataFrame:
+    """The feature rows of a database, read-only."""
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.sql(FEATURES_SQL.read_text(encoding="utf-8")).pl()
+
+
+# ---------------------------------------------------------------------------------------------
+# Scores
+
+
+def ece(y: np.ndarray, p: np.ndarray, bins: int = BINS) -> float:
+    """Expected calibration error: over ``bins`` equal-width bins of predicted probability, the
+    share of rows in the bin times |mean predicted - observed rate|, summed."""
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    total = 0.0
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            total += mask.mean() * abs(p[mask].mean() - y[mask].mean())
+    return float(total)
+
+
+def reliability(y: np.ndarray, p: np.ndarray, bins: int = BINS) -> pl.DataFrame:
+    """Predicted against observed by decile of predicted risk, with counts."""
+    order = np.argsort(p, kind="stable")
+    groups = np.array_split(order, bins)
+    rows = [
+        (i + 1, len(g), float(p[g].mean()), float(y[g].mean()))
+        for i, g in enumerate(groups)
+        if len(g)
+    ]
+    return pl.DataFrame(rows, schema=["decile", "rows", "predicted", "observed"], orient="row")
+
+
+def top_decile(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+    """Precision of the tenth of rows with the highest risk, and its lift over the base rate."""
+    n = max(1, math.ceil(len(p) / 10))
+    top = np.argsort(-p, kind="stable")[:n]
+    precision = float(y[top].mean())
+    base = float(y.mean())
+    return precision, (precision / base if base > 0 else float("nan"))
+
+
+def scores(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+
+    p = np.clip(p, EPS, 1 - EPS)
+    precision, lift = top_decile(y, p)
+    both = len(np.unique(y)) == 2
+    return {
+        "rows": float(len(y)),
+        "miss_rate": float(y.mean()),
+        "auc": float(roc_auc_score(y, p)) if both else float("nan"),
+        "brier": float(brier_score_loss(y, p)),
+        "log_loss": float(log_loss(y, p, labels=[0, 1])),
+        "ece": ece(y, p),
+        "top_decile_precision": precision,
+        "top_decile_lift": lift,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Models and baselines: fit(train) -> predict(rows) -> probabilities
+
+Model = Callable[[pl.DataFrame], Callable[[pl.DataFrame], np.ndarray]]
+
+
+def _rate_by(column: str) -> Model:
+    def fit(train: pl.DataFrame) -> Callable[[pl.DataFrame], np.ndarray]:
+        base = float(train[OUTCOME].mean())
+        rates = train.group_by(column).agg(pl.col(OUTCOME).mean().alias("rate"))
+        table = {k: float(v) for k, v in rates.iter_rows()}
+
+        def predict(rows: pl.DataFrame) -> np.ndarray:
+            return np.array([table.get(k, base) for k in rows[column].to_list()], dtype=float)
+
+        return predict
+
+    return fit
+
+
+def base_rate(train: pl.DataFrame) -> Callable[[pl.DataFrame], np.ndarray]:
+    rate = float(train[OUTCOME].mean())
+    return lambda rows: np.full(rows.height, rate)
+
+
+def _matrix(numeric: tuple[str, ...]):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    return ColumnTransformer(
+        [
+            (
+                "numeric",
+                make_pipeline(
+                    SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+                    StandardScaler(),
+                ),
+                list(numeric),
+            ),
+            ("category", OneHotEncoder(handle_unknown="ignore"), list(CATEGORICAL)),
+        ]
+    )
+
+
+def _prepared(frame: pl.DataFrame, numeric: tuple[str, ...]) -> pl.DataFrame:
+    """Features as float (nulls for NaN) with clipped ratios, so one outlier cannot dominate."""
+    out = frame.select(
+        *[pl.col(c).cast(pl.Float64).fill_nan(None).clip(-50, 50).alias(c) for c in numeric],
+        *[pl.col(c).cast(pl.String).fill_null("(none)") for c in CATEGORICAL],
+    )
+    return out.to_pandas()
+
+
+def logistic(numeric: tuple[str, ...] = NUMERIC, c: float = 0.5) -> Model:
+    def fit(train: pl.DataFrame) -> Callable[[pl.DataFrame], np.ndarray]:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+
+        model = make_pipeline(_matrix(numeric), LogisticRegression(C=c, max_iter=2000))
+        model.fit(_prepared(train, numeric), train[OUTCOME].to_numpy())
+        return lambda rows: model.predict_proba(_prepared(rows, numeric))[:, 1]
+
+    return fit
+
+
+def boosted(train: pl.DataFrame) -> Callable[[pl.DataFrame], np.ndarray]:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import make_pipeline
+
+    model = make_pipeline(
+        _matrix(NUMERIC),
+        HistGradientBoostingClassifier(
+            max_iter=200,
+            learning_rate=0.05,
+            max_leaf_nodes=15,
+            l2_regularization=1.0,
+            random_state=0,
+        ),
+    )
+    model.fit(_prepared(train, NUMERIC), train[OUTCOME].to_numpy())
+    return lambda rows: model.predict_proba(_prepared(rows, NUMERIC))[:, 1]
+
+
+MODELS: dict[str, Model] = {
+    "logistic": logistic(),
+    "logistic_no_pipeline": logistic(tuple(c for c in NUMERIC if c != "pipeline_coverage")),
+    "boosted": boosted,
+    "base_rate": base_rate,
+    "missed_now": _rate_by("missed_now"),
+    "status": _rate_by("status"),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# The rolling origin
+
+
+@dataclasses.dataclass
+class Backtest:
+    quarters: list[str]  # the held-out outcome quarters (t + 1), oldest first
+    predictions: pl.DataFrame  # partner_id, outcome quarter, missed_next, one column per model
+    table: pl.DataFrame  # one row per model: the scores over every held-out row
+
+    def early_warning(self, model: str = "logistic") -> tuple[int, float, float]:
+        """Among the partners the status rule calls ok at t: how many, the miss rate of the
+        tenth with the highest risk (the early-warning list's precision), and their miss rate."""
+        ok = self.predictions.filter(pl.col("status_at_t") == "ok")
+        if ok.height == 0:
+            return 0, float("nan"), float("nan")
+        y = ok[OUTCOME].to_numpy().astype(float)
+        precision, _ = top_decile(y, ok[model].to_numpy())
+        return ok.height, precision, float(y.mean())
+
+    def reliability(self, model: str = "logistic") -> pl.DataFrame:
+        y = self.predictions[OUTCOME].to_numpy()
+        return reliability(y, self.predictions[model].to_numpy())
+
+
+def backtest(
+    frame: pl.DataFrame,
+    holdout: int = 6,
+    models: dict[str, Model] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Backtest:
+    """Score ``models`` on the last ``holdout`` outcome quarters, each fitted on the outcomes
+    known before it. Raises ValueError when the history is too short."""
+    models = models or MODELS
+    say = progress or (lambda _m: None)
+    labelled = frame.filter(pl.col(OUTCOME).is_not_null()).with_columns(
+        (pl.col("quarter_idx") + 1).alias("outcome_idx")
+    )
+    outcome_quarters = sorted(labelled["outcome_idx"].unique().to_list())
+    if len(outcome_quarters) < holdout + 2:
+        raise ValueError(
+            f"{len(outcome_quarters)} quarters have an outcome (a complete quarter with targets "
+            f"after a complete one); the backtest holds out {holdout} and needs at least 2 "
+            "before them to learn from"
+        )
+    held = outcome_quarters[-holdout:]
+    parts = []
+    for q in held:
+        train = labelled.filter(pl.col("outcome_idx") < q)
+        test = labelled.filter(pl.col("outcome_idx") == q)
+        if train[OUTCOME].n_unique() < 2 or test.height == 0:
+            continue
+        label = f"{q // 4}-Q{q % 4 + 1}"
+        say(f"{label}: trained on {train.height:,} rows, scoring {test.height:,}")
+        out = test.select(
+            "partner_id",
+            pl.lit(label).alias("outcome_quarter"),
+            pl.col("status").alias("status_at_t"),  # "status" is also a baseline's name
+            OUTCOME,
+        )
+        for name, fit in models.items():
+            out = out.with_columns(pl.Series(name, fit(train)(test), dtype=pl.Float64))
+        parts.append(out)
+    predictions = pl.concat(parts)
+    y = predictions[OUTCOME].to_numpy().astype(float)
+    rows = [{"model": name, **scores(y, predictions[name].to_numpy())} for name in models]
+    return Backtest([f"{q // 4}-Q{q % 4 + 1}" for q in held], predictions, pl.DataFrame(rows))
+
+
+def report(result: Backtest) -> str:
+    """The backtest as a text table, with the logistic model's reliability by decile."""
+    t = result.table
+    lines = [
+        f"held-out quarters: {', '.join(result.quarters)} ({int(t['rows'][0]):,} partner-quarters,"
+        f" miss rate {t['miss_rate'][0]:.1%})",
+        f"{'model':<22}{'AUC':>7}{'Brier':>8}{'log loss':>10}{'ECE':>7}{'top-10% precision':>19}"
+        f"{'lift':>6}",
+    ]
+    for r in t.iter_rows(named=True):
+        lines.append(
+            f"{r['model']:<22}{r['auc']:>7.3f}{r['brier']:>8.4f}{r['log_loss']:>10.4f}"
+            f"{r['ece']:>7.3f}{r['top_decile_precision']:>19.1%}{r['top_decile_lift']:>6.2f}"
+        )
+    n, precision, rate = result.early_warning("logistic")
+    lines.append(
+        f"\nearly warning: of the {n:,} partner-quarters the status rule called ok, the tenth "
+        f"with the highest logistic risk went on to miss {precision:.1%} of the time (all ok "
+        f"partners: {rate:.1%})"
+    )
+    lines.append("\nlogistic, by decile of predicted risk:")
+    lines.append(f"{'decile':>6}{'rows':>8}{'predicted':>11}{'observed':>10}")
+    for r in result.reliability("logistic").iter_rows(named=True):
+        lines.append(
+            f"{r['decile']:>6}{r['rows']:>8,}{r['predicted']:>11.1%}{r['observed']:>10.1%}"
+        )
+    return "\n".join(lines)
