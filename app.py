@@ -4,7 +4,7 @@ import streamlit as st
 
 from channel.runner import DatabaseError
 from channel.ui import draw_global_filters, no_database_page, sign_in_gate
-from channel.ui.signin import warn_if_import_is_exposed
+from channel.ui.signin import import_page, warn_if_import_is_exposed
 
 st.set_page_config(page_title="Channel Lens", page_icon=":material/hub:", layout="wide")
 
@@ -15,7 +15,7 @@ if viewer is None:
 try:
     draw_global_filters(viewer)
 except DatabaseError as error:
-    no_database_page(str(error))
+    no_database_page(str(error), can_import=viewer.can_import)
     st.stop()
 
 pages = {
@@ -31,7 +31,5 @@ pages = {
     ],
 }
 if viewer.can_import:  # [access] import, or allow_import with sign-in off (channel/access.py)
-    pages["Data"] = [
-        st.Page("pages/import_data.py", title="Import data", icon=":material/upload_file:"),
-    ]
+    pages["Data"] = [import_page()]
 st.navigation(pages).run()

@@ -712,3 +712,37 @@ def test_problem_csv_cells_never_run_as_formulas():
         "'@SUM(A1)",
         "ok",
     ]
+
+
+@pytest.mark.parametrize("allowed", [True, False])
+def test_a_first_import_without_any_database(tmp_path, monkeypatch, allowed):
+    # a fresh installation: no database yet. With import allowed, the set-up page links to the
+    # Import data page, which imports; without, the set-up page alone, as before.
+    db = tmp_path / "new" / "first.duckdb"
+    settings = tmp_path / "channel.toml"
+    settings.write_text(f"allow_import = {'true' if allowed else 'false'}\n")
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("CHANNEL_DB", str(db))
+    monkeypatch.setenv("CHANNEL_SETTINGS", str(settings))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    assert "No database at" in " ".join(e.value for e in at.error)
+    links = [link.proto.page for link in at.get("page_link")]
+    if not allowed:
+        assert links == []
+        with pytest.raises(ValueError):  # not registered: only the set-up page exists
+            at.switch_page("pages/import_data.py")
+        return
+    assert links == ["import_data"]
+    at.switch_page("pages/import_data.py").run()
+    at.file_uploader[0].upload(SF.name, SF.read_bytes(), "text/csv").run()
+    check = [b for b in at.button if b.key and b.key.endswith(":check")][0]
+    check.click().run()
+    load = [b for b in at.button if b.key and b.key.endswith(":load")][0]
+    assert not load.disabled
+    load.click().run()
+    assert not at.exception
+    assert [s.value[:10] for s in at.success] == ["Loaded on "]
+    assert rows(db, "select count(*) from partners") == [(2,)]
+    database(db).close()

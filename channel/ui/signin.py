@@ -99,28 +99,56 @@ def sign_in_gate() -> access.Viewer | None:
     return viewer
 
 
-def only_page(title: str, body: Callable[[], None], icon: str = ":material/lock:") -> None:
+def only_page(
+    title: str,
+    body: Callable[[], None],
+    icon: str = ":material/lock:",
+    extra: list[st.Page] | None = None,
+) -> None:
     """Draw ``body`` as the app's only page, whichever page the URL asked for: a deep link such
-    as /partner?partner=P1 shows it too, instead of Streamlit's "Page not found" dialog."""
-    pages = [st.Page(body, title=title, icon=icon, default=True)]
+    as /partner?partner=P1 shows it too, instead of Streamlit's "Page not found" dialog. Pages in
+    ``extra`` stay reachable, through links the page draws (no menu: the deep-link aliases of
+    ``body`` would fill it)."""
+    extra = extra or []
+    kept = {p.url_path for p in extra}
+    pages = [st.Page(body, title=title, icon=icon, default=True), *extra]
     pages += [
         st.Page(body, title=title, icon=icon, url_path=path.stem)
         for path in sorted(PAGES_DIR.glob("*.py"))
+        if path.stem not in kept
     ]
     st.navigation(pages, position="hidden").run()
 
 
-def no_database_page(message: str) -> None:
-    """The only page when the database is missing, corrupt or from another version."""
+IMPORT_PAGE = "pages/import_data.py"
+
+
+def import_page() -> st.Page:
+    """The Import data page, as app.py and the set-up page register it."""
+    return st.Page(IMPORT_PAGE, title="Import data", icon=":material/upload_file:")
+
+
+def no_database_page(message: str, can_import: bool = False) -> None:
+    """The only page when the database is missing, corrupt or from another version; with
+    ``can_import``, the Import data page stays reachable, so a first import needs no terminal."""
 
     def explain() -> None:
         st.title("Channel Lens")
         st.error(message, icon=":material/database_off:")
+        if can_import:
+            st.page_link(
+                IMPORT_PAGE,
+                label="Import a CRM export from the browser",
+                icon=":material/upload_file:",
+            )
         st.markdown(
             "**To explore demo data**, run `python -m channel demo` (or `make run`, which "
-            "does it for you).  \n**To use your own CRM exports**, put them in a folder as the "
-            "README's *Import contract* describes and run `python -m channel load DIR`.  \n"
+            "does it for you).  \n**To use your own CRM exports**, import them"
+            + (" here, or" if can_import else "")
+            + " with `python -m channel import` (README, *Import from a CRM export*), or put "
+            "files in the contract's shape in a folder and run `python -m channel load DIR`.  \n"
             "The dashboard picks up the new database on the next click; no restart is needed."
         )
 
-    only_page("Set up", explain, icon=":material/build:")
+    extra = [import_page()] if can_import else None
+    only_page("Set up", explain, icon=":material/build:", extra=extra)
