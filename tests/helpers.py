@@ -8,12 +8,22 @@ Test modules import from here (or take a fixture from tests/conftest.py), never 
   tests/test_batches.py; the fixtures ``baseline_db`` and ``db`` are in tests/conftest.py.
 * The quarter-states dataset: three partners with targets of 100, deals on chosen dates around
   quarter edges. Its hand-worked answers are in tests/test_quarter_states.py.
+* Real browsers: ``CHROMIUM``, ``require_chromium()`` and ``serve(db)``, a server on a free
+  port (tests/test_browser.py, tests/test_browser_import.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -282,3 +292,85 @@ def quarter_states_folder(root: Path, deals: list[tuple], target_quarters: list[
     targets += [f"{p},{q},100" for q in target_quarters for p in "ABC"]
     (root / "targets.csv").write_text("\n".join(targets) + "\n")
     return root
+
+
+# ---------------------------------------------------------------------------------------------
+# Real browsers (tests/test_browser.py, tests/test_browser_import.py): Debian's Chromium and a
+# `streamlit run serve.py` on a free port.
+
+SHOTS = REPO / "tests" / "screenshots"  # git-ignored
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"  # a page has drawn
+
+
+def require_chromium() -> None:
+    """Skip with install instructions when Chromium is missing; in CI (CI=true), fail."""
+    if Path(CHROMIUM).exists():
+        return
+    message = (
+        f"Chromium not found at {CHROMIUM}: install it with `sudo apt-get install -y chromium` "
+        "(Debian's package; `playwright install` cannot download browsers here)."
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail("browser tests are required in CI: " + message)
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(
+    db: Path,
+    port: int | None = None,
+    args: tuple[str, ...] = (),
+    log_file: Path | None = None,
+    **env_extra: str,
+) -> Iterator[str]:
+    """``streamlit run serve.py`` (the production entry point: app.py, warmed up) on a free
+    port over ``db``, with ``env_extra`` in its environment; yields the base URL. The server's
+    output goes to ``log_file`` (default tests/screenshots/server-<port>.log)."""
+    port = port or free_port()
+    env = {**os.environ, "CHANNEL_DB": str(db), **env_extra}
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    log_file = log_file or SHOTS / f"server-{port}.log"
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(REPO / "serve.py"),
+        "--server.headless", "true", "--server.port", str(port),
+        "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", *args,
+    ]  # fmt: skip
+    with open(log_file, "w") as log:
+        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                        if r.read().decode().strip() == "ok":
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"streamlit did not start on {url}: {log_file.read_text()[-3000:]}")
+                time.sleep(0.3)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

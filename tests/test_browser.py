@@ -10,31 +10,15 @@ Without Chromium this skips with install instructions; in CI (CI=true) a skip is
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "tests" / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, SHOTS, free_port, require_chromium, serve
+
 # (url path and query, a heading the page must show, how many charts it draws at least)
 PAGES = [
     ("", "Channel overview", 2),
@@ -51,82 +35,11 @@ VIEWPORT = {"width": 1400, "height": 1700}
 pytestmark = pytest.mark.browser
 
 
-def _require_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    message = (
-        f"Chromium not found at {CHROMIUM}: install it with `sudo apt-get install -y chromium` "
-        "(Debian's package; `playwright install` cannot download browsers here)."
-    )
-    if os.environ.get("CI") == "true":
-        pytest.fail("browser tests are required in CI: " + message)
-    pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tiny_db):
-    _require_chromium()
-    with _serve(tiny_db) as url:
+    require_chromium()
+    with serve(tiny_db) as url:
         yield url
-
-
-@contextlib.contextmanager
-def _serve(db: Path, port: int | None = None, args: tuple[str, ...] = (), **env_extra: str):
-    """``streamlit run app.py`` on a free port over ``db``; yields the base URL."""
-    port = port or _free_port()
-    env = {**os.environ, "CHANNEL_DB": str(db), **env_extra}
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    log = open(SHOTS / f"server-{port}.log", "w")  # closed when the server stops
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "serve.py"),  # the production entry point: app.py, warmed up
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            *args,
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.read().decode().strip() == "ok":
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"streamlit did not start on {url}")
-        time.sleep(0.3)
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -250,7 +163,7 @@ def test_hostile_url_shows_notice_not_traceback(browser, server):
 def test_deep_link_on_a_fresh_server(browser, tiny_db):
     """The first request after a restart is a shared link to a partner: it must draw the page
     (Streamlit's pages/-folder compatibility mode would otherwise run the page without app.py)."""
-    with _serve(tiny_db) as url:
+    with serve(tiny_db) as url:
         page = browser.new_page(viewport=VIEWPORT)
         page.goto(url + "/partner?partner=P04&segment=SMB")
         _settle(page)
@@ -322,7 +235,7 @@ def hostile_db(tmp_path_factory):
 
 
 def test_partner_names_render_as_text(browser, hostile_db):
-    with _serve(hostile_db) as url:
+    with serve(hostile_db) as url:
         page = browser.new_page(viewport=VIEWPORT)
         dialogs: list[str] = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -351,7 +264,7 @@ def test_every_page_shows_the_quarter_in_progress(browser, mid_quarter_db):
     from urllib.parse import quote
 
     in_progress = quote("2026-Q1 (in progress)")
-    with _serve(mid_quarter_db) as url:
+    with serve(mid_quarter_db) as url:
         page = browser.new_page(viewport=VIEWPORT)
         page.goto(url + "/")
         _settle(page)
@@ -378,7 +291,6 @@ def test_every_page_shows_the_quarter_in_progress(browser, mid_quarter_db):
 def test_two_servers_keep_serving_while_loads_swap_the_file(browser, tmp_path, tiny_db):
     """Two app servers on one database file; loads swap it while both serve pages. No page shows
     an error, and after the last load both show the new data on their next run."""
-    import shutil
     import threading
 
     from channel.loader import load
@@ -391,7 +303,7 @@ def test_two_servers_keep_serving_while_loads_swap_the_file(browser, tmp_path, t
     new_revenue = _revenue_card(other)
     assert new_revenue != "$9.6M"
 
-    with _serve(live) as first, _serve(live) as second:
+    with serve(live) as first, serve(live) as second:
         pages = []
         for url, path in ((first, "/"), (second, "/missed_targets")):
             page = browser.new_page(viewport=VIEWPORT)
@@ -475,11 +387,11 @@ def test_sign_in_scopes_a_partner_manager_in_the_browser(browser, tiny_db, tmp_p
 
     settings = tmp_path / "channel.toml"
     settings.write_text(SIGN_IN_ACCESS)
-    port = _free_port()
+    port = free_port()
     secrets_file = tmp_path / "secrets.toml"
     with FakeOIDC() as idp:
         secrets_file.write_text(idp.secrets_toml(f"http://127.0.0.1:{port}"))
-        with _serve(
+        with serve(
             tiny_db,
             port=port,
             args=("--secrets.files", str(secrets_file)),

@@ -11,125 +11,38 @@ Screenshots of each step go to tests/screenshots/import-*.png (git-ignored, as f
 tests/test_browser.py), taken at the page's full height.
 
 Without Chromium this skips with install instructions; in CI (CI=true) a skip is a failure.
-Test modules do not import from each other (tests/helpers.py), so the few server and wait
-helpers of tests/test_browser.py are repeated here.
+The server and Chromium helpers are shared with tests/test_browser.py (tests/helpers.py).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import snapshot
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, IDLE, SHOTS, require_chromium, serve, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "tests" / "screenshots"
 FIXTURE = ROOT / "tests" / "data" / "crm" / "salesforce" / "opportunities.csv"
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1400, "height": 1700}
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 STAGE = "Negotiation/Review (1 row)"  # the select box of the one open deal's stage
 UNMAPPED = "— unmapped —"
 
 pytestmark = pytest.mark.browser
 
 
-def _require_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    message = (
-        f"Chromium not found at {CHROMIUM}: install it with `sudo apt-get install -y chromium` "
-        "(Debian's package; `playwright install` cannot download browsers here)."
-    )
-    if os.environ.get("CI") == "true":
-        pytest.fail("browser tests are required in CI: " + message)
-    pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _serve(db: Path, settings: Path, log_file: Path):
-    """``streamlit run serve.py`` on a free port over ``db`` with ``settings``; yields the URL."""
-    port = _free_port()
-    env = {**os.environ, "CHANNEL_DB": str(db), "CHANNEL_SETTINGS": str(settings)}
-    with open(log_file, "w") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "serve.py"),
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                        if r.read().decode().strip() == "ok":
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start on {url}: {log_file.read_text()}")
-                time.sleep(0.3)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
 @pytest.fixture
 def site(tmp_path, tiny_db):
     """A server over a copy of the tiny database with imports allowed: (url, db, settings)."""
-    _require_chromium()
+    require_chromium()
     db = tmp_path / "live.duckdb"
     shutil.copyfile(tiny_db, db)
     settings = tmp_path / "channel.toml"
     settings.write_text("allow_import = true\n")
-    with _serve(db, settings, tmp_path / "server.log") as url:
+    with serve(db, log_file=tmp_path / "server.log", CHANNEL_SETTINGS=str(settings)) as url:
         yield url, db, settings
 
 
