@@ -478,15 +478,21 @@ def merge(base: dict, over: dict, depth: int = 0) -> dict:
     return out
 
 
+def preset_doc(preset: str, named_by: str = "--preset") -> dict:
+    """A preset's mapping document. An unknown name raises MappingError listing the presets;
+    ``named_by`` is where the name came from (the option, or the page's choice)."""
+    if preset not in presets():
+        reason = f"no such preset; there are: {', '.join(presets())}"
+        raise MappingError([Problem(named_by, None, None, preset, reason)])
+    return _read_toml((PRESETS_DIR / f"{preset}.toml").read_text("utf-8"), f"preset {preset}")
+
+
 def load_mapping(path: str | Path | None = None, preset: str | None = None) -> Mapping:
     """A mapping from a file, a preset, or a preset with a file of overrides on top."""
     doc: dict = {}
     names = []
     if preset is not None:
-        if preset not in presets():
-            reason = f"no such preset; there are: {', '.join(presets())}"
-            raise MappingError([Problem("--preset", None, None, preset, reason)])
-        doc = _read_toml((PRESETS_DIR / f"{preset}.toml").read_text("utf-8"), f"preset {preset}")
+        doc = preset_doc(preset)
         names.append(f"preset {preset}")
     if path is not None:
         path = Path(path)

@@ -23,7 +23,7 @@ import polars as pl
 import tomli_w
 
 from channel.ingest import importer, readers, suggest, values
-from channel.ingest.mapping import RULES, MappingError, mapping_from_doc, presets
+from channel.ingest.mapping import RULES, MappingError, mapping_from_doc, preset_doc
 from channel.loader import MAX_SHOWN_PER_RULE, LoadError, Problem
 from channel.settings import Settings
 
@@ -126,14 +126,7 @@ def first_mapping(
             raise MappingError(problems)
         return doc, "the saved mapping"
     if preset is not None:
-        if preset not in presets():
-            reason = f"no such preset; there are: {', '.join(presets())}"
-            raise MappingError([Problem("preset", None, None, preset, reason)])
-        from channel.ingest.mapping import PRESETS_DIR
-
-        return tomllib.loads((PRESETS_DIR / f"{preset}.toml").read_text("utf-8")), (
-            f"the {preset} preset"
-        )
+        return preset_doc(preset, named_by="preset"), f"the {preset} preset"
     text = suggest.suggest([str(p) for p in paths])
     return tomllib.loads(text), "a suggestion from the files (check the marked choices)"
 
