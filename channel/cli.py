@@ -100,6 +100,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from channel.runner import database
 
     database(args.db)  # a missing or outdated database is refused with the usual message
+    if args.nowcast:
+        return _backtest_nowcast(args)
+    if args.share is not None:
+        raise UsageError("--share goes with --nowcast")
     frame = forecast.features(args.db)
     try:
         result = forecast.backtest(frame, args.holdout, progress=_progress(time.perf_counter()))
@@ -121,6 +125,35 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
     else:
         print(forecast.report(result))
+    return 0
+
+
+def _backtest_nowcast(args: argparse.Namespace) -> int:
+    """``backtest --nowcast``: the in-progress quarter's nowcast, scored on past quarters read
+    at the same share elapsed (channel/nowcast.py)."""
+    import json
+
+    from channel import nowcast
+
+    share = nowcast.default_share(args.db) if args.share is None else args.share
+    if not 0 < share <= 1:
+        raise UsageError(f"--share {share}: give the share of the quarter elapsed, in (0, 1]")
+    try:
+        result = nowcast.backtest(
+            args.db, share, args.holdout, progress=_progress(time.perf_counter())
+        )
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if args.json:
+        out = {
+            "share": result.share,
+            "held_out_quarters": result.quarters,
+            "scores": result.table.to_dicts(),
+            "reliability_logistic": result.reliability("logistic").to_dicts(),
+        }
+        print(json.dumps(out, indent=2))
+    else:
+        print(nowcast.report(result))
     return 0
 
 
@@ -334,6 +367,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--holdout", type=int, default=6, help="held-out quarters (default: 6)")
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
+    p.add_argument(
+        "--nowcast",
+        action="store_true",
+        help="score the nowcast instead: will the quarter in progress end missed, from what was "
+        "known at --share of past quarters",
+    )
+    p.add_argument(
+        "--share",
+        type=float,
+        default=None,
+        help="with --nowcast: the share of the quarter elapsed, in (0, 1] (default: the "
+        "in-progress quarter's, else 0.5)",
+    )
     db_option(p)
     p.set_defaults(func=cmd_backtest)
 

@@ -23,20 +23,34 @@ The model behind the numbers, so that the dashboard has something true to find:
 * **Partner size** is lognormal per segment (SMB smallest, Enterprise largest; Distributors and
   Systems Integrators bigger), which puts roughly three quarters of the revenue in the top 20%
   of partners. Each partner grows (or, for a few, declines) at its own yearly rate, with
-  fiscal-year-end seasonality and a persistent quarter-to-quarter wobble.
+  fiscal-year-end seasonality.
+* **Momentum lasts**: around that plan a partner's performance moves with a trend that persists
+  for several quarters (a partner gaining or losing ground keeps doing so for a while, then
+  levels off), plus a short-lived wobble. Since targets follow last year's run rate, a partner
+  losing ground misses for several quarters in a row, and its falling attainment and revenue
+  growth show it coming.
 * **Deals**: the count per quarter follows the partner's revenue divided by its typical deal size.
   Deal size depends on the segment (SMB many small deals, Enterprise few large ones, Mixed a
   blend) and grows slowly with partner size. Deals bunch towards the end of the quarter, and
-  bigger deals have longer sales cycles. About 15% of deals are lost; open deals are expected to
-  close in the last observed quarter (in progress, or the last complete one) or the one after
-  it. The quarter in progress gets a whole quarter's deals cut at the date, so early in a
-  quarter little revenue is booked yet.
+  bigger deals have longer sales cycles (about four weeks for $5,000, three months for $75,000).
+  About 15% of deals are lost; open deals are expected to close in the last observed quarter (in
+  progress, or the last complete one) or the one after it. The quarter in progress gets a whole
+  quarter's deals cut at the date, so early in a quarter little revenue is booked yet.
+* **The pipeline leads revenue**: a deal exists from its creation, a sales cycle before its
+  close, so at the end of a quarter about three quarters of the next quarter's won revenue (a
+  third of its deals, the bigger ones) is already in the pipeline. It is no oracle: a partner
+  works about the deals its plan calls for and the lost ones follow the plan, not its
+  performance, so in a slump its win rate falls and lost deals keep its pipeline fuller than
+  the revenue to come; lost deals also run longer before they are given up.
 * **Targets** are set from past performance plus growth: last year's run rate for the same
-  quarter times an uplift of 5-20% fixed per partner and fiscal year. Partners grow ~27% a
-  year, so most hit often (about 70% of partner-quarters), but not always.
-* **Partner effects persist**: ~18% of partners dip for two or three quarters and recover;
-  ~3.5% miss chronically (performance far below a plan they used to meet); ~3% decline year
-  after year. About 10% joined during the window: no targets before they join, then a ramp.
+  quarter (the plan and the partner's momentum then, not its dips) times an uplift of 5-20%
+  fixed per partner and fiscal year. Partners grow ~27% a year, so most hit often (about 70% of
+  partner-quarters), but not always.
+* **Partner effects persist**: ~18% of partners dip to 40-72% of their level for a quarter or
+  two, then recover at their own pace: those with certified contacts within a quarter or two,
+  those without any often only after a year or more. ~3.5% miss chronically (performance far
+  below a plan they used to meet); ~3% decline year after year. About 10% joined during the
+  window: no targets before they join, then a ramp.
   A target row goes missing now and then, and some new partners get a zero first target.
   ``program_tier`` comes from an earlier review of revenue, so decliners and chronic missers
   hold a tier they no longer earn, and fast growers earn more than they hold.
@@ -46,8 +60,8 @@ The model behind the numbers, so that the dashboard has something true to find:
 * **Investments** (MDF, Enablement, Co-selling, Rebates) broadly follow revenue, but some small
   partners get sizeable strategic MDF, and new partners get enablement before they sell.
 * **Contacts** grow with partner size; technical staff are certified more often, and how much a
-  partner invests in certification varies. Partner managers cover one region each and own
-  portfolios of very uneven size.
+  partner invests in certification varies (and decides how fast it recovers from a dip).
+  Partner managers cover one region each and own portfolios of very uneven size.
 """
 
 from __future__ import annotations
@@ -82,6 +96,10 @@ DEAL_SIZE_SIGMA = 0.6
 DEAL_SIZE_ELASTICITY = 0.45  # deal size ~ (partner size) ** elasticity
 LOST_PER_WON = 0.18
 OPEN_PER_QUARTER = 0.45  # open deals per partner, relative to its deals per quarter
+# Sales cycles: the median for a $5,000 deal (longer for bigger ones, _cycle_days), and how
+# much longer the deals that end up lost run.
+CYCLE_DAYS = 26
+LOST_CYCLE = 1.3
 
 REGIONS = ("North America", "EMEA", "APAC", "LATAM")
 REGION_SHARE = (0.42, 0.33, 0.16, 0.09)
@@ -119,6 +137,26 @@ PROGRAMS = ("MDF", "Enablement", "Co-selling", "Rebates")
 ROLES = ("Sales", "Technical", "Marketing", "Executive", "Other")
 ROLE_SHARE = (0.36, 0.28, 0.12, 0.14, 0.10)
 ROLE_CERTIFIED = (0.20, 0.65, 0.05, 0.03, 0.10)
+
+# Performance against plan on the log scale (_momentum): a level that moves with a lasting
+# trend, plus a short-lived wobble. Each quarter the trend keeps TREND_KEEP of itself plus a
+# fresh shock, and the level keeps LEVEL_KEEP of itself plus the trend. The level spreads
+# partners by about 0.28 around plan, but targets follow it a year later, so what decides a
+# miss is its change over a year (about 0.09) plus the wobble (0.05) and the quarter's luck
+# (REVENUE_NOISE). Successive quarterly changes of the level correlate at about 0.8.
+TREND_KEEP = 0.85
+LEVEL_KEEP = 0.95
+TREND_SHOCK = 0.015
+WOBBLE_KEEP = 0.3
+WOBBLE_SHOCK = 0.05
+MOMENTUM_BURN_IN = 40  # quarters simulated before the window, so it starts at the long-run spread
+REVENUE_NOISE = 0.06
+# Dips (_dips): the share of partners with one, and the share of the loss still missing after
+# each quarter of recovery for a partner without certified contacts, multiplied by
+# RECOVERY_PER_CERTIFIED for each certified contact it has.
+DIP_SHARE = 0.18
+RECOVERY_KEEP = 0.85
+RECOVERY_PER_CERTIFIED = 0.45
 
 # Fiscal quarter seasonality (Q1..Q4): the year-end push.
 SEASON = np.array([0.90, 0.97, 0.98, 1.15])  # mean 1
@@ -291,6 +329,9 @@ def generate(
                 )
                 m = _partners(r_partners, n, cal, first, width)
                 _focus(r_focus, m)
+                # Contacts before performance: how fast a partner recovers from a dip depends
+                # on its certified contacts (each part keeps its own random stream).
+                contacts = _contacts(r_contacts, m)
                 _performance(r_perf, m, cal)
                 deals = _deals(r_deals, m, cal)
                 spills.append(out_dir / f".deals-{k:06d}.parquet")
@@ -298,7 +339,7 @@ def generate(
                 days = deals["created_on"].cast(pl.Int32).to_numpy()
                 created.append(np.unique(days, return_counts=True))
                 out.write("partners", _partners_frame(r_partners, m, roster))
-                out.write("contacts", _contacts(r_contacts, m))
+                out.write("contacts", contacts)
                 out.write("partner_verticals", _verticals_frame(m))
                 out.write("targets", _targets_frame(m, cal))
                 out.write("investments", _investments(r_invest, m, cal))
@@ -306,7 +347,7 @@ def generate(
                     f"demo: partners {first + 1:,} to {first + n:,}: {deals.height:,} deals,"
                     " contacts, targets and investments"
                 )
-                del deals, m
+                del deals, contacts, m
             say(f"demo: numbering {sum(int(c.sum()) for _, c in created):,} deals")
             _number_deals(out, spills, created)
     finally:
@@ -497,6 +538,7 @@ class _Model:
     revenue: np.ndarray | None = None  # won revenue realised by the data's date
     target: np.ndarray | None = None  # target (nan: no target row)
     held_tier: np.ndarray | None = None  # tier index, 4 = empty
+    certified: np.ndarray | None = None  # certified contacts per partner
 
     def partner_ids(self, index: np.ndarray | None = None) -> pl.Series:
         """Partner ids of this chunk's partners at ``index`` (default: all, in order)."""
@@ -737,25 +779,19 @@ def _performance(rng: np.random.Generator, m: _Model, cal: _Calendar) -> None:
     g = (1 + m.growth)[:, None]
     plan = m.base[:, None] * g ** (t / 4) * season * ramp
 
-    # Persistent wobble (AR(1) on the log scale), dips of 2-3 quarters, chronic misses.
-    wobble = np.empty((n, q))
-    wobble[:, 0] = rng.normal(0, 0.12, n)
-    for j in range(1, q):
-        wobble[:, j] = 0.5 * wobble[:, j - 1] + rng.normal(0, 0.12 * np.sqrt(1 - 0.5**2), n)
-    dipping = rng.random(n) < 0.18
-    d_start = rng.integers(0, cal.observed, n)  # a dip starts in a quarter with deals
-    d_len = rng.integers(2, 4, n)
-    in_dip = dipping[:, None] & (t >= d_start[:, None]) & (t < (d_start + d_len)[:, None])
-    dip = np.where(in_dip, rng.uniform(0.40, 0.72, n)[:, None], 1.0)
+    level, wobble = _momentum(rng, n, q)
     chronic = np.where(m.chronic, rng.uniform(0.30, 0.65, n), 1.0)[:, None]
     m.plan = plan
-    m.actual = plan * dip * chronic * np.exp(wobble)
+    m.actual = plan * np.exp(level[:, 4:] + wobble + _dips(rng, m, cal)) * chronic
 
     # Targets: last year's run rate for the same quarter plus an uplift fixed per fiscal year;
     # the planned quarters ahead get theirs the same way.
     years = cal.fy - cal.fy[0]
     uplift = rng.uniform(1.05, 1.20, (n, int(years.max()) + 1))[:, years]
-    target = m.base[:, None] * g ** ((t - 4) / 4) * season * ramp * uplift
+    # The run rate is the partner's level a year earlier (its momentum, not its dips or a
+    # chronic slump, which the plan does not take in).
+    run_rate = np.exp(level[:, :q])
+    target = m.base[:, None] * g ** ((t - 4) / 4) * season * ramp * uplift * run_rate
     target = np.where(target < 50_000, np.round(target, -2), np.round(target, -3))
     has_target = active & (rng.random((n, q)) >= 0.015)  # a missing row now and then
     # A new partner's first quarter often has a zero "onboarding" target.
@@ -775,6 +811,60 @@ def _performance(rng: np.random.Generator, m: _Model, cal: _Calendar) -> None:
     held = np.where(m.join_t >= 0, 3, held)  # new partners start Registered
     held = np.where(bump > 0.98, 4, held)  # no tier recorded
     m.held_tier = held
+
+
+def _momentum(rng: np.random.Generator, n: int, q: int) -> tuple[np.ndarray, np.ndarray]:
+    """Performance against plan on the log scale: the level, (n, q + 4), from four quarters
+    before the first modelled one (targets follow it a year later), and the wobble, (n, q).
+
+    A partner's level follows a local trend: each quarter the level keeps most of itself and
+    adds the trend, and the trend keeps most of itself, so a partner gaining (or losing) ground
+    keeps doing so for several quarters before it levels off. Targets are set from last year's
+    run rate, so a partner losing ground misses quarter after quarter until its targets catch
+    up, and its attainment trend and revenue growth say so before the misses come. A short-lived
+    wobble on top adds the quarter-to-quarter noise. Both start from their long-run spread
+    (``MOMENTUM_BURN_IN`` quarters before the window), so the first quarters are like the rest.
+    """
+    trend = np.zeros(n)
+    now = np.zeros(n)
+    noise = np.zeros(n)
+    level = np.empty((n, q + 4))
+    wobble = np.empty((n, q))
+    for j in range(-MOMENTUM_BURN_IN, q):
+        trend = TREND_KEEP * trend + rng.normal(0, TREND_SHOCK, n)
+        now = LEVEL_KEEP * now + trend
+        noise = WOBBLE_KEEP * noise + rng.normal(0, WOBBLE_SHOCK, n)
+        if j >= -4:
+            level[:, j + 4] = now
+        if j >= 0:
+            wobble[:, j] = noise
+    return level, wobble
+
+
+def _dips(rng: np.random.Generator, m: _Model, cal: _Calendar) -> np.ndarray:
+    """The dips on the log scale, (n, q): 0 outside a dip.
+
+    A dipping partner (a lost key account, a team that left) falls to 40-72% of its level for
+    one or two quarters, then recovers at its own pace: each quarter it wins back a share of
+    what is still missing. Partners with certified contacts recover faster (trained people
+    rebuild a pipeline sooner), so the ``certified`` count the forecast reads tells a quick
+    recovery from a slow one: without any, 85% of the loss is still missing after the first
+    quarter of recovery and about half of it a year later; with two, about 17%, then next to
+    nothing. Bigger partners have more contacts, so more of them recover quickly.
+    """
+    n, q = m.n, cal.n
+    t = np.arange(q)[None, :]
+    dipping = rng.random(n) < DIP_SHARE
+    start = rng.integers(0, cal.observed, n)  # a dip starts in a quarter with deals
+    hard = rng.integers(1, 3, n)  # quarters at the bottom
+    depth = np.log(rng.uniform(0.40, 0.72, n))
+    # What is still missing after each quarter of recovery (0: back at once; 1: never).
+    keeps = RECOVERY_KEEP * RECOVERY_PER_CERTIFIED ** np.minimum(m.certified, 6)
+    keeps = np.clip(keeps * np.exp(rng.normal(0, 0.2, n)), 0.05, 0.92)
+    since = t - start[:, None]  # quarters since the dip began
+    recovering = np.maximum(since - hard[:, None] + 1, 0)
+    shape = keeps[:, None] ** recovering
+    return np.where(dipping[:, None] & (since >= 0), depth[:, None] * shape, 0.0)
 
 
 def _targets_frame(m: _Model, cal: _Calendar) -> pl.DataFrame:
@@ -819,15 +909,18 @@ def _close_days(rng: np.random.Generator, cal: _Calendar, t: np.ndarray) -> np.n
 
 def _cycle_days(rng: np.random.Generator, amount: np.ndarray) -> np.ndarray:
     """Sales cycle in days: longer for bigger deals."""
-    median = 20 * (np.maximum(amount, 500) / 5_000) ** 0.45
+    median = CYCLE_DAYS * (np.maximum(amount, 500) / 5_000) ** 0.45
     return np.clip(median * np.exp(0.5 * rng.standard_normal(len(amount))), 1, 450).astype(np.int64)
 
 
 def _deals(rng: np.random.Generator, m: _Model, cal: _Calendar) -> pl.DataFrame:
     """Won, lost and open deals of the observed quarters, as of the data's date.
 
-    The quarter in progress gets a whole quarter's deals, drawn like any other's; those that
-    would close after the date are then dropped, so early in a quarter little is booked yet.
+    The quarter in progress gets a whole quarter's deals, drawn like any other's, cut at the
+    date: a deal that closes after it is still open on it, with its close date as the expected
+    one, if it was created by then, and is left out if it was not. So early in a quarter little
+    is booked yet, and the pipeline due by the quarter's end is drawn like a past quarter's seen
+    on the same day (the nowcast learns from those, channel/nowcast.py).
     """
     n, q = m.n, cal.observed
     actual = m.actual[:, :q]
@@ -843,12 +936,15 @@ def _deals(rng: np.random.Generator, m: _Model, cal: _Calendar) -> pl.DataFrame:
     partner, t = cell // q, cell % q
     raw = _deal_amounts(rng, m, partner)
     # Scale each partner-quarter's deals to its revenue, with a little quarter noise.
-    revenue = actual * np.exp(rng.normal(0, 0.08, (n, q)))
+    revenue = actual * np.exp(rng.normal(0, REVENUE_NOISE, (n, q)))
     drawn = np.bincount(cell, raw, minlength=n * q)
     factor = np.divide(revenue.ravel(), drawn, out=np.zeros(n * q), where=drawn > 0)
     won_amount = np.round(np.maximum(raw * factor[cell], 100.0), 2)  # no deal below $100
 
-    lost_n = np.where(active, rng.poisson(lam * LOST_PER_WON), 0)
+    # A partner works about the deals its plan calls for: the won ones follow its performance,
+    # the lost ones its plan. In a slump it wins fewer of the deals it works (its win rate falls
+    # with its revenue), and the lost deals keep its pipeline fuller than the revenue to come.
+    lost_n = np.where(active, rng.poisson(m.plan[:, :q] / mean_deal[:, None] * LOST_PER_WON), 0)
     lost_cell = np.repeat(np.arange(n * q), lost_n.ravel())
     lost_partner, lost_t = lost_cell // q, lost_cell % q
     lost_amount = np.round(_deal_amounts(rng, m, lost_partner) * 1.15, 2)
@@ -866,13 +962,6 @@ def _deals(rng: np.random.Generator, m: _Model, cal: _Calendar) -> pl.DataFrame:
     partner_all = np.concatenate([partner, lost_partner, open_partner])
     amount = np.concatenate([won_amount, lost_amount, open_amount])
     closed = np.concatenate([_close_days(rng, cal, t), _close_days(rng, cal, lost_t), open_close])
-    created = closed - _cycle_days(rng, amount)
-    # Nothing is created after the data's date: open deals expected to close later were
-    # created in the last weeks. And deals start once a partner joined.
-    last_day = cal.as_of
-    late = created > last_day
-    created = np.where(late, last_day - rng.integers(0, 91, len(created)), created)
-    created = np.minimum(np.maximum(created, m.joined_on[partner_all]), closed)
     status = np.concatenate(
         [
             np.zeros(len(partner), np.int8),
@@ -880,12 +969,26 @@ def _deals(rng: np.random.Generator, m: _Model, cal: _Calendar) -> pl.DataFrame:
             np.full(len(open_partner), 2, np.int8),
         ]
     )
+    # Deals that end up lost drag on longer before they are given up.
+    cycle = _cycle_days(rng, amount)
+    cycle = np.where(status == 1, np.round(cycle * LOST_CYCLE).astype(np.int64), cycle)
+    created = closed - cycle
+    # Nothing is created after the data's date: open deals expected to close later were
+    # created in the last weeks. And deals start once a partner joined.
+    last_day = cal.as_of
+    late = created > last_day
+    # won or lost after the date: open on it if it existed then, else not there yet
+    pending = (status != 2) & (closed > last_day)
+    unborn = pending & late
+    status = np.where(pending & ~late, np.int8(2), status)
+    created = np.where(late, last_day - rng.integers(0, 91, len(created)), created)
+    created = np.minimum(np.maximum(created, m.joined_on[partner_all]), closed)
     vertical = _deal_verticals(rng, m, partner_all)
 
     # The quarter in progress: won and lost deals only up to the data's date.
     booked = closed[: len(partner)] <= last_day
     m.revenue = np.bincount(cell[booked], won_amount[booked], minlength=n * q).reshape(n, q)
-    keep = np.flatnonzero((status == 2) | (closed <= last_day))
+    keep = np.flatnonzero(((status == 2) | (closed <= last_day)) & ~unborn)
     if len(keep) < len(status):
         partner_all, amount, closed = partner_all[keep], amount[keep], closed[keep]
         created, status, vertical = created[keep], status[keep], vertical.gather(keep)
@@ -909,6 +1012,7 @@ def _deals(rng: np.random.Generator, m: _Model, cal: _Calendar) -> pl.DataFrame:
 
 
 def _contacts(rng: np.random.Generator, m: _Model) -> pl.DataFrame:
+    """Contacts of each partner, with roles and certifications; sets ``m.certified``."""
     yearly = m.base * 4
     count = np.round(1.5 + 1.6 * np.log1p(yearly / 50_000) + rng.normal(0, 1.0, m.n))
     count = np.clip(count, 1, 12).astype(np.int64)
@@ -922,6 +1026,7 @@ def _contacts(rng: np.random.Generator, m: _Model) -> pl.DataFrame:
     keen = rng.beta(1.5, 1.2, m.n) * 1.6
     p_cert = np.take(ROLE_CERTIFIED, role) * keen[partner]
     certified = rng.random(len(partner)) < np.clip(p_cert, 0, 0.95)
+    m.certified = np.bincount(partner, certified, minlength=m.n).astype(np.int64)
     return pl.DataFrame(
         {
             "partner_id": m.partner_ids(partner),

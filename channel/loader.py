@@ -1055,9 +1055,12 @@ def _build(
         "create table settings as select " + ", ".join(f"${k} as {k}" for k in params),
         params=params,
     )
+    from channel import risk  # scikit-learn loads only when a load gets this far
+
+    risk.build(con, say)
     rows = {
         name: _scalar(con, f"select count(*) from {name}")  # noqa: S608 - contract names
-        for name in [t.name for t in TABLES] + ["partner_quarter"]
+        for name in [t.name for t in TABLES] + ["partner_quarter", "partner_risk"]
     }
     con.sql("checkpoint")
     return rows, default_as_of, warnings, _quarter_states(con)

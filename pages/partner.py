@@ -133,6 +133,71 @@ alignment_text = "–" if profile["alignment_score"] is None else f"{profile['al
 score = ui.COLUMNS["alignment_score"]
 ui.card(k4, score.label, alignment_text, help=score.help)
 
+# --- The miss forecast: the chance of missing the next quarter to end, and why ----------------
+risk_text = None  # the card's sentence, also for the QBR one-pager
+if page.has_targets:
+    risk_model = ui.query("risk_model_status", as_of=filters.as_of)
+    forecast = ui.query("risk_partner", partner_id=pid, as_of=filters.as_of, scope=scope)
+    risk_quarter = risk_model["target_quarter"][0] if risk_model.height else None
+    with st.container(border=True, key="risk_card"):
+        r1, r2 = st.columns([1, 3])
+        if forecast.height:
+            risk = forecast.row(0, named=True)
+            ends = (
+                f"chance that {risk['target_quarter']} ends missed"
+                if risk["kind"] == "nowcast"
+                else f"chance of missing {risk['target_quarter']}"
+            )
+            drivers = [
+                ("▲ " if risk[f"effect_{i}"] > 0 else "▼ ") + risk[f"driver_{i}"]
+                for i in (1, 2, 3)
+                if risk[f"driver_{i}"]
+            ]
+            risk_text = f"{charts.pct(risk['miss_risk'], 0)} {ends}; drivers: " + ", ".join(
+                risk[f"driver_{i}"] for i in (1, 2, 3) if risk[f"driver_{i}"]
+            )
+            ui.card(
+                r1,
+                f"Miss risk {risk['target_quarter']}",
+                charts.pct(risk["miss_risk"], 0),
+                f"{charts.money(risk['revenue_at_stake'], symbol)} of "
+                f"{charts.money(risk['target_amount'], symbol)} target at stake",
+                help=ui.COLUMNS["miss_risk"].help,
+            )
+            r2.markdown(
+                f"**{charts.pct(risk['miss_risk'], 0)} {ends}.** Drivers, largest first "
+                "(▲ raises the risk, ▼ lowers it):  \n"
+                + "  \n".join(ui.md_escape(d) for d in drivers)
+            )
+        else:
+            note = risk_model["note"][0] if risk_model.height else None
+            r1.metric(f"Miss risk {risk_quarter or ''}".strip(), "–", border=True)
+            r2.markdown(
+                "**No forecast for this partner.** "
+                + ui.md_escape(
+                    note
+                    or (
+                        f"It has no target in {risk_quarter}, so there is nothing to miss."
+                        if risk_quarter
+                        else "There is no quarter to predict."
+                    )
+                )
+            )
+        r2.caption(
+            "A probability learned from past quarters, not a verdict; the status above stays "
+            "as the rules define it. Drivers are the model's largest contributions against the "
+            "average partner, not causes. How it is computed: README, *Miss forecast*."
+        )
+        r2.page_link(
+            "pages/missed_targets.py",
+            label="The forecast for every partner, and how well it held",
+            icon=":material/query_stats:",
+            query_params={  # the as-of quarter as the sidebar's picker writes it in a link
+                "missed_view": "Next quarter",
+                "as_of": f"{filters.as_of} (in progress)" if filters.in_progress else filters.as_of,
+            },
+        )
+
 # --- 2. People --------------------------------------------------------------------------------
 st.subheader("People", anchor=False)
 contacts = ui.query("partner_contacts", partner_id=pid, scope=scope)
@@ -282,6 +347,8 @@ facts = [
     ),
     ("Alignment score", alignment_text),
 ]
+if risk_text:
+    facts.append(("Miss forecast", risk_text))
 if page.has_targets and page.targets_derived:  # as the page header says
     facts.append(("Targets", f"derived, not a plan: {page.targets_derived}"))
 

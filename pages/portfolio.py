@@ -116,27 +116,47 @@ st.subheader("Worklist", anchor=False)
 st.caption(
     "What needs attention first: replacement review, at risk, watch, then OK; within each, the "
     "largest shortfall against this quarter's target, then the largest tier mismatch (holding "
-    "a tier it does not earn, or earning one it does not hold), then the weakest alignment."
+    "a tier it does not earn, or earning one it does not hold), then the weakest alignment. "
+    "*Miss risk* is the forecast's chance of missing the next quarter (sort by it with a click "
+    "on its header; empty without a forecast); Missed targets, *Next quarter*, explains it."
 )
 worklist = ui.query("portfolio_worklist", limit=WORKLIST_ROWS, **params)
+# the quarter the risk column predicts: the next one, or the as-of quarter when it is in progress
+risk_model = ui.query("risk_model_status", as_of=filters.as_of)
+risk_quarter = risk_model["target_quarter"][0] if risk_model.height else None
 shown = ui.with_labels(ui.with_partner_links(worklist))
 # measured against targets: without any, the status, streaks, attainment, pace and shortfall
-TARGET_COLUMNS = ("status", "missed_streak", "missed_last_8", "attainment", "pace", "shortfall")
+TARGET_COLUMNS = (
+    "status",
+    "missed_streak",
+    "missed_last_8",
+    "attainment",
+    "pace",
+    "shortfall",
+    "miss_risk",
+)
 if not page.require_targets("the status, streak, attainment and shortfall columns"):
     shown = shown.drop(TARGET_COLUMNS)
+order = [
+    c
+    for c in shown.columns
+    if c not in ("partner_id", "alignment_gap", "miss_risk")
+    and not (c == "partner_manager" and len(chosen) == 1)
+    and not (c == "pace" and not filters.in_progress)
+]
+if "miss_risk" in shown.columns:  # next to the status it looks ahead of
+    order.insert(order.index("status") + 1, "miss_risk")
 ui.table(
     shown,
     filters,
-    [
-        c
-        for c in shown.columns
-        if c not in ("partner_id", "alignment_gap")
-        and not (c == "partner_manager" and len(chosen) == 1)
-        and not (c == "pace" and not filters.in_progress)
-    ],
+    order,
     partner_manager="Manager",
     program_tier={"label": "Holds", "width": None},
     earned_tier={"label": "Earns", "width": None},
+    miss_risk={
+        "label": f"Miss risk {risk_quarter}" if risk_quarter else "Miss risk",
+        "width": None,
+    },
 )
 total = ui.query("partner_count", **params)["partners"][0]
 if total > worklist.height:

@@ -8,26 +8,35 @@
 --   tier_gap     tiers held above the tier earned (the tier_gap macro, 51_tier_gap.sql:
 --                positive = over-tiered, negative = a promotion candidate)
 --   alignment_gap 1 - alignment_score (null when the score is unknown)
+--   miss_risk    the forecast's probability (0..1) that the partner misses the next quarter to
+--                end: the one after a complete as-of quarter, or the quarter in progress itself
+--                (partner_risk at the as-of quarter, of the kind the risk_kind macro picks);
+--                null without a forecast (no target in that quarter, or too little history)
 with scored as (
     select
-        partner_id,
-        partner_name,
-        segment,
-        partner_manager,
-        program_tier,
-        earned_tier,
-        status,
-        missed_streak,
-        missed_last_8,
-        attainment,
-        pace,
-        shortfall,
-        tier_gap,
-        1 - alignment_score as alignment_gap,
-        revenue_t4q
+        s.partner_id,
+        s.partner_name,
+        s.segment,
+        s.partner_manager,
+        s.program_tier,
+        s.earned_tier,
+        s.status,
+        s.missed_streak,
+        s.missed_last_8,
+        s.attainment,
+        s.pace,
+        s.shortfall,
+        s.tier_gap,
+        1 - s.alignment_score as alignment_gap,
+        r.miss_risk,
+        s.revenue_t4q
     from partner_scorecard(
         $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
-    )
+    ) as s
+    left join partner_risk as r
+        on r.partner_id = s.partner_id
+        and r.quarter_idx = s.quarter_idx
+        and r.kind = risk_kind(s.quarter_state)
 )
 
 select *

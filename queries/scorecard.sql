@@ -12,29 +12,42 @@
 --   target_share_elapsed  the share of that quarter elapsed, 0..1 (empty when complete)
 --   pace                  attainment to date / target_share_elapsed (1 = on pace; empty when
 --                         complete)
+--   miss_risk_next        the forecast's probability (0..1) of missing the next quarter to end:
+--                         the one after a complete as-of quarter, or the quarter in progress
+--                         itself (partner_risk at the as-of quarter, of the kind the risk_kind
+--                         macro picks, build/93_risk_kind.sql; channel/risk.py); empty without a
+--                         forecast (no target in that quarter, or too little history)
+--   risk_drivers          the forecast's three largest drivers in words, each saying whether it
+--                         raises or lowers the risk
 --   missed_streak, missed_last_8 and status are empty when no targets were loaded at all
 --   (meta.target_rows = 0): with nothing to miss, "ok" would claim more than the data says
 select
-    partner_id,
-    partner_name,
-    segment,
-    region,
-    partner_type,
-    program_tier,
-    partner_manager,
-    earned_tier,
-    revenue_t4q,
-    won_deals_t4q,
-    attainment,
-    quarter_state as as_of_state,
-    case when quarter_state = 'in_progress' then revenue end as revenue_to_date,
-    share_elapsed as target_share_elapsed,
-    pace,
-    case when (select target_rows from meta) > 0 then missed_streak end as missed_streak,
-    case when (select target_rows from meta) > 0 then missed_last_8 end as missed_last_8,
-    alignment_score,
-    case when (select target_rows from meta) > 0 then status end as status
+    s.partner_id,
+    s.partner_name,
+    s.segment,
+    s.region,
+    s.partner_type,
+    s.program_tier,
+    s.partner_manager,
+    s.earned_tier,
+    s.revenue_t4q,
+    s.won_deals_t4q,
+    s.attainment,
+    s.quarter_state as as_of_state,
+    case when s.quarter_state = 'in_progress' then s.revenue end as revenue_to_date,
+    s.share_elapsed as target_share_elapsed,
+    s.pace,
+    case when (select target_rows from meta) > 0 then s.missed_streak end as missed_streak,
+    case when (select target_rows from meta) > 0 then s.missed_last_8 end as missed_last_8,
+    s.alignment_score,
+    case when (select target_rows from meta) > 0 then s.status end as status,
+    r.miss_risk as miss_risk_next,
+    r.risk_drivers
 from partner_scorecard(
     $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
-)
-order by revenue_t4q desc, partner_id
+) as s
+left join partner_risk as r
+    on r.partner_id = s.partner_id
+    and r.quarter_idx = s.quarter_idx
+    and r.kind = risk_kind(s.quarter_state)
+order by s.revenue_t4q desc, s.partner_id

@@ -132,3 +132,22 @@ def derived_targets_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("derived") / "derived.duckdb"
     load(DATA / "tiny", db, settings=Settings(), targets_derived=DERIVED_TARGETS)
     return db
+
+
+# ---------------------------------------------------------------------------------------------
+# The miss forecast needs history to learn from: a synthetic demo (tests/test_risk.py,
+# tests/test_forecast.py). 2,000 partners, 12 complete quarters, 2026-Q4 in progress.
+
+RISK_DEMO_AS_OF = "2026-11-30"
+
+
+@pytest.fixture(scope="session")
+def risk_demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 2,000-partner demo as of 2026-11-30, with partner_risk built at load."""
+    from channel.cli import main
+
+    db = tmp_path_factory.mktemp("risk_demo") / "demo.duckdb"
+    assert (
+        main(["demo", "--partners", "2000", "--db", str(db), "--data-as-of", RISK_DEMO_AS_OF]) == 0
+    )
+    return db

@@ -61,6 +61,8 @@ SCORECARD_COLUMNS = [
     "missed_last_8",
     "alignment_score",
     "status",
+    "miss_risk_next",
+    "risk_drivers",
 ]
 
 
@@ -374,3 +376,86 @@ def serve(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+# ---------------------------------------------------------------------------------------------
+# The miss forecast on tests/data/tiny: forecasts made by hand (tests/test_risk_pages.py)
+
+
+# (partner, miss_risk, target_amount) at 2025-Q4 for 2026-Q1
+FORECASTS = [
+    ("P01", 0.60, 100_000.0),
+    ("P02", 0.20, 250_000.0),
+    ("P03", 0.55, 1_000_000.0),
+    ("P04", 0.70, 100_000.0),
+    ("P05", 0.90, 200_000.0),
+    ("P06", 0.30, 100_000.0),
+    ("P07", 0.50, 100_000.0),
+    ("P10", 0.49, 100_000.0),
+]
+# (partner, as-of idx, as-of label, target idx, target label, miss_risk, missed_actual): known
+BACKTEST = [
+    ("P01", 8102, "2025-Q3", 8103, "2025-Q4", 0.05, 0),
+    ("P02", 8102, "2025-Q3", 8103, "2025-Q4", 0.15, 0),
+    ("P03", 8102, "2025-Q3", 8103, "2025-Q4", 0.25, 0),
+    ("P04", 8102, "2025-Q3", 8103, "2025-Q4", 0.65, 1),
+    ("P05", 8102, "2025-Q3", 8103, "2025-Q4", 0.95, 1),
+    ("P06", 8102, "2025-Q3", 8103, "2025-Q4", 0.35, 0),
+    ("P07", 8102, "2025-Q3", 8103, "2025-Q4", 0.85, 1),
+    ("P10", 8102, "2025-Q3", 8103, "2025-Q4", 0.45, 0),
+    ("P01", 8101, "2025-Q2", 8102, "2025-Q3", 0.55, 1),
+    ("P02", 8101, "2025-Q2", 8102, "2025-Q3", 0.75, 1),
+]
+DRIVERS = ("pipeline covers 40% of the 2026-Q1 target", "missed 1 quarter in a row", "2 people")
+EFFECTS = (0.8, 0.4, -0.1)
+NOTE = "too little history to learn from (hand-made note)"
+
+
+def write_risk_rows(con) -> None:
+    """Hand-made partner_risk and risk_model rows over tests/data/tiny's (which has too little
+    history for a model): worked by hand in tests/test_risk_pages.py's docstring."""
+    con.sql(
+        """
+        create or replace table partner_risk (
+            partner_id varchar, quarter_idx integer, fiscal_quarter varchar, kind varchar,
+            target_idx integer, target_quarter varchar, target_amount double, miss_risk double,
+            revenue_at_stake double, driver_1 varchar, effect_1 double, driver_2 varchar,
+            effect_2 double, driver_3 varchar, effect_3 double, risk_drivers varchar,
+            missed_actual integer)
+        """
+    )
+    line = "; ".join(
+        f"{d} ({'raises' if e > 0 else 'lowers'} risk)"
+        for d, e in zip(DRIVERS, EFFECTS, strict=True)
+    )
+    rows = [
+        (p, 8103, "2025-Q4", "next", 8104, "2026-Q1", t, r, r * t, *_drivers(), line, None)
+        for p, r, t in FORECASTS
+    ] + [
+        (p, q, ql, "next", ti, tl, 100_000.0, r, r * 100_000.0, *_drivers(), line, m)
+        for p, q, ql, ti, tl, r, m in BACKTEST
+    ]
+    con.executemany(
+        "insert into partner_risk values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )
+    con.sql(
+        """
+        create or replace table risk_model as
+        select quarter_idx, fiscal_quarter, 'next' as kind,
+            lead(fiscal_quarter) over (order by quarter_idx) as target_quarter,
+            case when quarter_idx >= 8101 then 'additive logistic regression' end as model,
+            case when quarter_idx >= 8101 then 40 end::bigint as trained_rows,
+            case when quarter_idx >= 8101 then '2024-Q1' end as trained_from,
+            case when quarter_idx >= 8101 then fiscal_quarter end as trained_to,
+            case when quarter_idx >= 8101 then 0.3 end as base_rate,
+            0::bigint as scored_rows,
+            case when quarter_idx < 8101 then $note end as note
+        from quarters
+        where quarter_state = 'complete'
+        """,
+        params={"note": NOTE},
+    )
+
+
+def _drivers() -> tuple:
+    return (DRIVERS[0], EFFECTS[0], DRIVERS[1], EFFECTS[1], DRIVERS[2], EFFECTS[2])

@@ -11,14 +11,17 @@ import csv
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from channel import access
 from channel.runner import run
 from channel.settings import SettingsError, load_settings
 from channel.sqlfiles import QUERIES_DIR, sql_params
+from tests.helpers import write_risk_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -34,9 +37,16 @@ OTHER_NAMES = {
     "Foxtrot Solutions",
     "Hotel Referrals",
 }
-# Queries that say nothing about any partner: the settings, the quarter grid, the load time and
-# the vendor's list of verticals. Every other query must take $scope.
-UNSCOPED = {"settings", "as_of_quarters", "data_freshness", "alignment_verticals"}
+# Queries that say nothing about any partner: the settings, the quarter grid, the load time,
+# the vendor's list of verticals and how the miss forecast's model for a quarter was trained.
+# Every other query must take $scope.
+UNSCOPED = {
+    "settings",
+    "as_of_quarters",
+    "data_freshness",
+    "alignment_verticals",
+    "risk_model_status",
+}
 ACCESS_TOML = """
 [access]
 leadership = ["VP.Sales@example.com"]
@@ -164,10 +174,22 @@ FILTERED = [
 ]
 
 
+@pytest.fixture(scope="module")
+def tiny_risk_db(tiny_db, tmp_path_factory):
+    """tests/data/tiny with hand-made forecasts: the loader writes none for ten partners."""
+    path = tmp_path_factory.mktemp("access_risk") / "risk.duckdb"
+    shutil.copyfile(tiny_db, path)
+    with duckdb.connect(str(path)) as con:
+        write_risk_rows(con)
+    return path
+
+
 @pytest.mark.parametrize("path", FILTERED, ids=lambda p: p.stem)
-def test_scope_narrows_like_the_manager_filter(tiny_db, path):
+def test_scope_narrows_like_the_manager_filter(tiny_db, tiny_risk_db, path):
     """Every page query answers a scoped manager exactly what the Partner manager filter would
     answer an unscoped user: the scope reaches the same single definition of "which partners"."""
+    if "partner_risk" in path.read_text():
+        tiny_db = tiny_risk_db
     values = _defaults(sql_params(path.read_text()))
     values["as_of"] = "2025-Q4"
     scoped = run(path.stem, db=tiny_db, **{**values, "scope": ["Dan Wu"]})

@@ -347,6 +347,23 @@ def test_the_quarter_in_progress_has_its_deals_to_date(moment):
     assert won["closed_on"].min() >= fiscal.quarter_start(first, start_month)
 
 
+def test_the_rest_of_the_quarter_in_progress_is_open_pipeline(moment):
+    """A deal of the quarter in progress that closes after the date was created by then is open
+    on it, its close date the expected one: the pipeline the nowcast reads is drawn like a past
+    quarter's on the same day. The open deals due by the quarter's end are worth a fair share
+    of the booked revenue (at mid-quarter, about as much again)."""
+    as_of, start_month, data = moment
+    current = fiscal.quarter_of(as_of, start_month)
+    end = fiscal.quarter_end(current, start_month)
+    deals = data["deals"]
+    due = deals.filter(pl.col("status") == "open", pl.col("closed_on").is_between(as_of, end))
+    due = due.filter(pl.col("closed_on") > as_of)
+    assert due.height > 0.1 * MOMENT_PARTNERS
+    assert (due["created_on"] <= as_of).all()
+    booked = _in_quarter(deals.filter(pl.col("status") == "won"), current, start_month)
+    assert 0.3 * booked["amount"].sum() < due["amount"].sum() < 5 * booked["amount"].sum()
+
+
 def test_targets_cover_the_whole_fiscal_year(moment):
     as_of, start_month, data = moment
     current = fiscal.quarter_of(as_of, start_month)

@@ -142,10 +142,8 @@ def test_reliability_by_decile_by_hand():
 
 
 @pytest.fixture(scope="module")
-def demo_features(tmp_path_factory) -> pl.DataFrame:
-    db = tmp_path_factory.mktemp("forecast") / "demo.duckdb"
-    assert main(["demo", "--partners", "2000", "--db", str(db), "--data-as-of", "2026-11-30"]) == 0
-    return forecast.features(db)
+def demo_features(risk_demo_db) -> pl.DataFrame:
+    return forecast.features(risk_demo_db)
 
 
 QUICK = {k: forecast.MODELS[k] for k in ("logistic", "base_rate", "missed_now", "status")}

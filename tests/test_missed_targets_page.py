@@ -24,10 +24,14 @@ def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+PAGE_TABS = {"Who keeps missing", "Next quarter"}  # the page's own tabs, around the lists
+
+
 def tab_lists(at) -> dict[str, list[str]]:
     return {
         t.label: [pid for d in t.dataframe for pid in d.value["partner_id"].tolist()]
         for t in at.tabs
+        if t.label not in PAGE_TABS
     }
 
 

@@ -15,7 +15,10 @@ from tests.helpers import SCORECARD_COLUMNS as COLUMNS
 
 # The to-date columns, filled in only when the as-of quarter is in progress (tested below).
 TO_DATE_COLUMNS = ["as_of_state", "revenue_to_date", "target_share_elapsed", "pace"]
-KPI_COLUMNS = [c for c in COLUMNS[7:] if c not in TO_DATE_COLUMNS]
+# The miss forecast's columns: empty here, as the tiny datasets are too small for the loader to
+# fit a forecast (tests/test_risk_pages.py checks them on hand-made forecasts).
+RISK_COLUMNS = ["miss_risk_next", "risk_drivers"]
+KPI_COLUMNS = [c for c in COLUMNS[7:] if c not in TO_DATE_COLUMNS + RISK_COLUMNS]
 FLOAT_COLUMNS = [
     "revenue_t4q",
     "attainment",
@@ -23,6 +26,7 @@ FLOAT_COLUMNS = [
     "target_share_elapsed",
     "pace",
     "alignment_score",
+    "miss_risk_next",
 ]
 INT_COLUMNS = ["won_deals_t4q", "missed_streak", "missed_last_8"]
 
@@ -136,6 +140,7 @@ def full_row(pid: str, identity: dict, kpis: dict) -> dict:
     row = dict(zip(COLUMNS[:7], (pid, *identity[pid]), strict=True))
     row |= kpi_row(pid, kpis) | {"as_of_state": "complete"}
     row |= {c: None for c in TO_DATE_COLUMNS[1:]}
+    row |= dict.fromkeys(RISK_COLUMNS)
     return {c: row[c] for c in COLUMNS}
 
 

@@ -92,6 +92,23 @@ COLUMNS: dict[str, Column] = {
     "tier_gap": Column(
         "Tier gap", "Tiers held above (+) or below (−) the tier earned", "int", "small"
     ),
+    "miss_risk": Column(
+        "Miss risk",
+        "The forecast's chance that the partner misses the next quarter to end (the one after "
+        "the as-of quarter, or the quarter in progress itself): a probability learned from past "
+        "quarters, not a verdict. Empty without a forecast (README, Miss forecast).",
+        "pct",
+        "small",
+    ),
+    "revenue_at_stake": Column(
+        "Revenue at stake", "Miss risk × that quarter's target", "money", "small"
+    ),
+    "risk_drivers": Column(
+        "Largest drivers",
+        "The three features that moved this partner's forecast most from the average partner's; "
+        "contributions, not causes",
+        width="large",
+    ),
     "alignment_score": Column(
         "Alignment score",
         "0 to 1: the partner's focus weighted by the vendor's priorities for the as-of fiscal "

@@ -20,7 +20,12 @@
 --                      closed by then) whose close date falls in t + 1, / target_next. The
 --                      backtest reads each deal's actual close date as the expected one, which
 --                      flatters this feature against a live CRM's moving dates
---   target_growth      target_next / target of t - 1
+--   target_growth      target_next / target at t - 1, the plan's step from t to t + 1
+--   revenue_cover_next revenue at t / target_next: how much of next quarter's target this
+--                      quarter's revenue would cover
+--   run_rate_cover_next (revenue_t4q / 4) / target_next: the same for the average quarter of
+--                      the last four. Both are ratios the additive model cannot form from
+--                      attainment and target_growth, which it only adds
 --   investment_ratio   investment_t4q / revenue_t4q
 --   tenure_quarters    quarters from the partner's joined_on to t (null without joined_on)
 with q as (
@@ -88,11 +93,6 @@ people as (
         count(*) filter (where is_certified) as certified
     from contacts
     group by partner_id
-),
-
-previous as (
-    select partner_id, quarter_idx + 1 as quarter_idx, target_amount as target_before
-    from partner_quarter
 )
 
 select
@@ -116,8 +116,11 @@ select
     c.cycle_days_4q,
     case when n.target_next > 0 then coalesce(pl.pipeline_next, 0) / n.target_next end
         as pipeline_coverage,
-    case when pv.target_before > 0 then n.target_next / pv.target_before - 1 end
-        as target_growth,
+    case when t.target_amount > 0 then n.target_next / t.target_amount - 1 end as target_growth,
+    case when n.target_next > 0 then coalesce(t.revenue, 0) / n.target_next end
+        as revenue_cover_next,
+    case when n.target_next > 0 then coalesce(t.revenue_t4q, 0) / 4 / n.target_next end
+        as run_rate_cover_next,
     p.segment,
     coalesce(p.program_tier, 'Registered') as program_tier,
     tier_gap(p.program_tier, t.earned_tier) as tier_gap,
@@ -136,6 +139,5 @@ left join next_q as n on n.partner_id = t.partner_id and n.quarter_idx = t.quart
 left join last_four as tr on tr.partner_id = t.partner_id and tr.quarter_idx = t.quarter_idx
 left join cycles as c on c.partner_id = t.partner_id and c.quarter_idx = t.quarter_idx
 left join pipeline as pl on pl.partner_id = t.partner_id and pl.quarter_idx = t.quarter_idx
-left join previous as pv on pv.partner_id = t.partner_id and pv.quarter_idx = t.quarter_idx
 left join people as pe on pe.partner_id = t.partner_id
 order by t.quarter_idx, t.partner_id
