@@ -87,8 +87,11 @@ def one_thread():
     return threadpool_limits(1)
 
 
-def training_sample(train: pl.DataFrame, limit: int = MAX_TRAIN_ROWS) -> pl.DataFrame:
-    return train if train.height <= limit else train.sample(limit, seed=0)
+def training_sample(
+    train: pl.DataFrame, limit: int | None = MAX_TRAIN_ROWS, seed: int = 0
+) -> pl.DataFrame:
+    """At most ``limit`` training rows (None: all), drawn at random with a fixed seed."""
+    return train if limit is None or train.height <= limit else train.sample(limit, seed=seed)
 
 
 def features(db: str | Path) -> pl.DataFrame:
@@ -458,14 +461,8 @@ def report(result: Backtest) -> str:
     lines = [
         f"held-out quarters: {', '.join(result.quarters)} ({int(t['rows'][0]):,} partner-quarters,"
         f" miss rate {t['miss_rate'][0]:.1%})",
-        f"{'model':<22}{'AUC':>7}{'Brier':>8}{'log loss':>10}{'ECE':>7}{'top-10% precision':>19}"
-        f"{'lift':>6}",
+        *score_lines(t),
     ]
-    for r in t.iter_rows(named=True):
-        lines.append(
-            f"{r['model']:<22}{r['auc']:>7.3f}{r['brier']:>8.4f}{r['log_loss']:>10.4f}"
-            f"{r['ece']:>7.3f}{r['top_decile_precision']:>19.1%}{r['top_decile_lift']:>6.2f}"
-        )
     by = {r["model"]: r for r in t.iter_rows(named=True)}
     if "boosted" in by and "logistic" in by:
         gain = by["logistic"]["log_loss"] - by["boosted"]["log_loss"]
@@ -484,10 +481,32 @@ def report(result: Backtest) -> str:
         f"with the highest logistic risk went on to miss {precision:.1%} of the time (all ok "
         f"partners: {rate:.1%})"
     )
-    lines.append("\nlogistic, by decile of predicted risk:")
-    lines.append(f"{'decile':>6}{'rows':>8}{'predicted':>11}{'observed':>10}")
-    for r in result.reliability("logistic").iter_rows(named=True):
+    lines += reliability_lines(result.reliability("logistic"))
+    return "\n".join(lines)
+
+
+def score_lines(table: pl.DataFrame) -> list[str]:
+    """A backtest's scores as a text table, one line per model (also the nowcast's report)."""
+    lines = [
+        f"{'model':<22}{'AUC':>7}{'Brier':>8}{'log loss':>10}{'ECE':>7}{'top-10% precision':>19}"
+        f"{'lift':>6}"
+    ]
+    for r in table.iter_rows(named=True):
+        lines.append(
+            f"{r['model']:<22}{r['auc']:>7.3f}{r['brier']:>8.4f}{r['log_loss']:>10.4f}"
+            f"{r['ece']:>7.3f}{r['top_decile_precision']:>19.1%}{r['top_decile_lift']:>6.2f}"
+        )
+    return lines
+
+
+def reliability_lines(table: pl.DataFrame, model: str = "logistic") -> list[str]:
+    """A reliability table by decile (``reliability``) as text."""
+    lines = [
+        f"\n{model}, by decile of predicted risk:",
+        f"{'decile':>6}{'rows':>8}{'predicted':>11}{'observed':>10}",
+    ]
+    for r in table.iter_rows(named=True):
         lines.append(
             f"{r['decile']:>6}{r['rows']:>8,}{r['predicted']:>11.1%}{r['observed']:>10.1%}"
         )
-    return "\n".join(lines)
+    return lines

@@ -24,17 +24,16 @@ and scores it, beside three baselines scored the same way (``forecast.scores``):
 - ``missed_last_quarter``: the training miss rate by whether q - 1 was missed (1 / 0 / no
   target).
 
-``score(con, share)`` is the loader's entry point: it fits on the past complete quarters at
-the in-progress quarter's share and scores the quarter in progress.
+At load, ``channel/risk.py`` (``nowcast_job``) fits on the past complete quarters read at the
+quarter in progress's own share and scores the quarter in progress.
 
-Training sets are capped at ``MAX_TRAIN`` rows by a seeded random sample, in the backtest as in
-``score``, so the backtest measures what ships and a fit takes seconds at 100,000 partners.
+Training sets are ``capped`` at ``MAX_TRAIN`` rows by a seeded random sample, in the backtest as
+at load, so the backtest measures what ships and a fit takes seconds at 100,000 partners.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,7 +57,7 @@ NUMERIC = (
 )
 CATEGORICAL = ("segment", "program_tier")
 DEFAULT_SHARE = 0.5  # the CLI's share when no quarter is in progress
-MAX_TRAIN = 100_000
+MAX_TRAIN = forecast.MAX_TRAIN_ROWS
 SEED = 18
 MIN_QUARTERS = 2  # past complete quarters with both a miss and a hit, to fit on
 
@@ -113,10 +112,9 @@ def default_share(db: str | Path) -> float:
     return current[2] if current else DEFAULT_SHARE
 
 
-def _capped(train: pl.DataFrame, max_rows: int | None) -> pl.DataFrame:
-    if max_rows is None or train.height <= max_rows:
-        return train
-    return train.sample(max_rows, seed=SEED)
+def capped(train: pl.DataFrame, max_rows: int | None = MAX_TRAIN) -> pl.DataFrame:
+    """The training rows a nowcast model learns from, in the backtest as at load."""
+    return forecast.training_sample(train, max_rows, seed=SEED)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,7 +220,7 @@ def backtest(
     held = complete[-holdout:]
     parts = []
     for q in held:
-        train = _capped(labelled.filter(pl.col("quarter_idx") < q), max_train)
+        train = capped(labelled.filter(pl.col("quarter_idx") < q), max_train)
         test = labelled.filter(pl.col("quarter_idx") == q)
         if train[OUTCOME].n_unique() < 2:
             continue
@@ -248,97 +246,12 @@ def report(result: Backtest) -> str:
         f"nowcast at {result.share:.1%} of the quarter elapsed; held-out quarters: "
         f"{', '.join(result.quarters)} ({int(t['rows'][0]):,} partner-quarters, miss rate "
         f"{t['miss_rate'][0]:.1%})",
-        f"{'model':<22}{'AUC':>7}{'Brier':>8}{'log loss':>10}{'ECE':>7}{'top-10% precision':>19}"
-        f"{'lift':>6}",
+        *forecast.score_lines(t),
     ]
-    for r in t.iter_rows(named=True):
-        lines.append(
-            f"{r['model']:<22}{r['auc']:>7.3f}{r['brier']:>8.4f}{r['log_loss']:>10.4f}"
-            f"{r['ece']:>7.3f}{r['top_decile_precision']:>19.1%}{r['top_decile_lift']:>6.2f}"
-        )
     if "logistic" in t["model"]:
-        lines.append("\nlogistic, by decile of predicted risk:")
-        lines.append(f"{'decile':>6}{'rows':>8}{'predicted':>11}{'observed':>10}")
-        for r in result.reliability("logistic").iter_rows(named=True):
-            lines.append(
-                f"{r['decile']:>6}{r['rows']:>8,}{r['predicted']:>11.1%}{r['observed']:>10.1%}"
-            )
+        lines += forecast.reliability_lines(result.reliability("logistic"))
     lines.append(
         "\nThe past quarters read each deal's actual close date as the one expected on day d, "
         "which flatters the pipeline; logistic_no_pipeline is the model without it."
     )
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------------
-# At load: the quarter in progress
-
-
-@dataclasses.dataclass
-class Nowcast:
-    """The nowcast of the quarter in progress, or (``risk`` None) the reason there is none.
-
-    ``risk``: partner_id, quarter_idx, fiscal_quarter, share, target_amount, miss_risk, one row
-    per partner with a target in the quarter in progress. ``rows`` are their feature rows, in
-    the same order, and ``model`` the fitted ``forecast.RiskModel``:
-    ``contributions()`` gives rows x features, each feature's signed share of the log-odds
-    (columns in ``model.names``), from which the caller picks the drivers."""
-
-    reason: str | None = None
-    risk: pl.DataFrame | None = None
-    rows: pl.DataFrame | None = None
-    model: forecast.RiskModel | None = None
-    share: float | None = None
-    trained_rows: int = 0
-    trained_quarters: int = 0
-    seconds: float = 0.0
-
-    def contributions(self) -> np.ndarray:
-        # RiskModel.explain returns (risk, contributions); older versions had contributions()
-        if hasattr(self.model, "explain"):
-            return self.model.explain(self.rows)[1]
-        return self.model.contributions(self.rows)
-
-
-def score(con, share: float | None = None, max_train: int | None = MAX_TRAIN) -> Nowcast:
-    """Fit on the past complete quarters read at ``share`` (default: the in-progress quarter's
-    share elapsed, so that day d of the quarter in progress is the data's date) and score the
-    quarter in progress. ``con`` is an open connection to a built database."""
-    start = time.perf_counter()
-    current = in_progress(con)
-    if current is None:
-        return Nowcast("no quarter is in progress: the data's date is a quarter's last day")
-    idx, label, elapsed = current
-    share = _check_share(elapsed if share is None else share)
-    frame = features(con, share)
-    live = frame.filter(pl.col("quarter_idx") == idx)
-    if live.height == 0 and share > elapsed:
-        return Nowcast(
-            f"{share:.0%} of {label} has not elapsed yet (only {elapsed:.0%})", share=share
-        )
-    if live.height == 0:
-        return Nowcast(f"no partner has a target in {label}, the quarter in progress", share=share)
-    past = frame.filter((pl.col("quarter_idx") < idx) & pl.col(OUTCOME).is_not_null())
-    both = past.group_by("quarter_idx").agg(pl.col(OUTCOME).n_unique().alias("n"))
-    quarters = both.filter(pl.col("n") == 2).height
-    if quarters < MIN_QUARTERS:
-        return Nowcast(
-            f"{quarters} complete quarter(s) before {label} had both a missed and a hit "
-            f"target; the nowcast needs {MIN_QUARTERS}",
-            share=share,
-        )
-    train = _capped(past, max_train)
-    model = forecast.fit_risk(train, NUMERIC, CATEGORICAL, OUTCOME)
-    risk = live.select(
-        "partner_id", "quarter_idx", "fiscal_quarter", "share", "target_amount"
-    ).with_columns(pl.Series("miss_risk", model.predict(live), dtype=pl.Float64))
-    return Nowcast(
-        None,
-        risk,
-        live,
-        model,
-        share,
-        train.height,
-        past["quarter_idx"].n_unique(),
-        time.perf_counter() - start,
-    )

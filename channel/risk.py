@@ -223,7 +223,7 @@ def nowcast_job(con: duckdb.DuckDBPyConnection) -> tuple[list[Job], list[dict]]:
         idx,
         "nowcast",
         idx,
-        nowcast._capped(past, nowcast.MAX_TRAIN),  # the sample its backtest measures
+        nowcast.capped(past),  # the sample its backtest measures
         live,
         past.height,
         int(past["quarter_idx"].min()),

@@ -151,3 +151,18 @@ def risk_demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         main(["demo", "--partners", "2000", "--db", str(db), "--data-as-of", RISK_DEMO_AS_OF]) == 0
     )
     return db
+
+
+@pytest.fixture(scope="session")
+def tiny_risk_db(tiny_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/data/tiny with hand-made forecasts (tests/helpers.py write_risk_rows): the loader
+    writes none for ten partners, too few to learn from."""
+    import duckdb
+
+    from tests.helpers import write_risk_rows
+
+    path = tmp_path_factory.mktemp("tiny_risk") / "risk.duckdb"
+    shutil.copyfile(tiny_db, path)
+    with duckdb.connect(str(path)) as con:
+        write_risk_rows(con)
+    return path

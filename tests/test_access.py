@@ -11,17 +11,14 @@ import csv
 import io
 import json
 import re
-import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from channel import access
 from channel.runner import run
 from channel.settings import SettingsError, load_settings
 from channel.sqlfiles import QUERIES_DIR, sql_params
-from tests.helpers import write_risk_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -172,16 +169,6 @@ def _defaults(params: set[str]) -> dict[str, object]:
 FILTERED = [
     p for p in QUERY_FILES if {"segment", "partner_manager", "scope"} <= sql_params(p.read_text())
 ]
-
-
-@pytest.fixture(scope="module")
-def tiny_risk_db(tiny_db, tmp_path_factory):
-    """tests/data/tiny with hand-made forecasts: the loader writes none for ten partners."""
-    path = tmp_path_factory.mktemp("access_risk") / "risk.duckdb"
-    shutil.copyfile(tiny_db, path)
-    with duckdb.connect(str(path)) as con:
-        write_risk_rows(con)
-    return path
 
 
 @pytest.mark.parametrize("path", FILTERED, ids=lambda p: p.stem)

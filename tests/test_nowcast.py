@@ -15,10 +15,11 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 import pytest
 
-from channel import fiscal, nowcast
+from channel import fiscal, nowcast, risk
 from channel.cli import main
 from channel.loader import load
 from tests.helpers import DATA
@@ -252,13 +253,13 @@ def test_the_quarter_in_progress_at_its_own_share_by_hand(hand_db):
     assert _row(f, "A", "2025-Q4")["known_day"] == dt.date(2025, 11, 10)
 
 
-def test_score_says_why_not_on_a_short_history(hand_db):
+def test_the_load_says_why_not_on_a_short_history(hand_db):
     with duckdb.connect(str(hand_db), read_only=True) as con:
-        result = nowcast.score(con)
-        later = nowcast.score(con, 0.9)
-    assert result.risk is None
-    assert "needs 2" in result.reason  # only 2025-Q3 has both: A hit, B and C missed
-    assert later.risk is None and later.reason == "90% of 2026-Q1 has not elapsed yet (only 46%)"
+        jobs, skipped = risk.nowcast_job(con)
+    assert jobs == []
+    # only 2025-Q3 has both a hit (A) and misses (B, C): far from enough to learn from
+    assert [s["kind"] for s in skipped] == ["nowcast"]
+    assert skipped[0]["note"].startswith("too little history to learn from")
 
 
 def test_a_share_outside_the_quarter_is_refused(hand_db):
@@ -272,10 +273,9 @@ def test_a_share_outside_the_quarter_is_refused(hand_db):
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("nowcast") / "demo.duckdb"
-    assert main(["demo", "--partners", "2000", "--db", str(db), "--data-as-of", "2026-11-30"]) == 0
-    return db
+def demo_db(risk_demo_db) -> Path:
+    """The 2,000-partner demo as of 30 November 2026 (tests/conftest.py)."""
+    return risk_demo_db
 
 
 def test_the_nowcast_beats_its_baselines_and_is_calibrated(demo_db):
@@ -291,19 +291,28 @@ def test_the_nowcast_beats_its_baselines_and_is_calibrated(demo_db):
     assert "2026-Q4" not in result.quarters  # the quarter in progress has no outcome
 
 
-def test_score_the_quarter_in_progress(demo_db):
+def test_the_load_scores_the_quarter_in_progress(demo_db):
     with duckdb.connect(str(demo_db), read_only=True) as con:
-        result = nowcast.score(con)
+        jobs, skipped = risk.nowcast_job(con)
         current = nowcast.in_progress(con)
-    assert result.reason is None and result.share == pytest.approx(61 / 92)
-    risk = result.risk
-    assert risk.columns[:3] == ["partner_id", "quarter_idx", "fiscal_quarter"]
-    assert set(risk["quarter_idx"]) == {current[0]}
-    assert risk["partner_id"].n_unique() == risk.height > 0
-    assert risk["miss_risk"].is_between(0, 1).all()
-    parts = result.contributions()
-    assert parts.shape == (risk.height, len(result.model.names))
-    assert result.trained_quarters == 12 and result.trained_rows > 0
+        loaded = con.sql(
+            "select partner_id, miss_risk from partner_risk where kind = 'nowcast' order by all"
+        ).pl()
+    assert skipped == [] and len(jobs) == 1
+    job = jobs[0]
+    assert (job.quarter_idx, job.target_idx) == (current[0], current[0])
+    assert current[2] == pytest.approx(61 / 92)
+    assert job.rows["share"].unique().to_list() == [pytest.approx(61 / 92)]
+    assert job.rows["partner_id"].n_unique() == job.rows.height > 0
+    assert job.known > 0 and job.trained_to_idx == current[0] - 1  # the last complete quarter
+    risk_, top, _base, _seconds = risk._fit_explain(job)
+    assert ((risk_ >= 0) & (risk_ <= 1)).all()
+    assert set(top["feature_1"]) <= set(nowcast.NUMERIC + nowcast.CATEGORICAL)
+    # what the load wrote is this job's answer
+    mine = pl.DataFrame({"partner_id": job.rows["partner_id"], "miss_risk": risk_})
+    mine = mine.sort("partner_id")
+    assert loaded["partner_id"].to_list() == mine["partner_id"].to_list()
+    assert np.allclose(loaded["miss_risk"].to_numpy(), mine["miss_risk"].to_numpy(), atol=1e-9)
 
 
 def test_backtest_cli_nowcast(demo_db, tmp_path, capsys):

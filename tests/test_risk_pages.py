@@ -37,12 +37,8 @@ PAGE = "pages/missed_targets.py"
 
 
 @pytest.fixture(scope="module")
-def risk_db(tiny_db, tmp_path_factory):
-    path = tmp_path_factory.mktemp("risk") / "risk.duckdb"
-    shutil.copyfile(tiny_db, path)
-    with duckdb.connect(str(path)) as con:
-        write_risk_rows(con)
-    return path
+def risk_db(tiny_risk_db):
+    return tiny_risk_db
 
 
 @pytest.fixture(scope="module")
