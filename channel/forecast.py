@@ -70,6 +70,7 @@ EPS = 1e-6
 # earlier outcome: the risk at load fits one model per as-of quarter, and at 100,000 partners
 # a full history is a million rows. The backtest draws the same way, so it measures what ships.
 MAX_TRAIN_ROWS = 100_000
+EXPLAIN_ROWS = 100_000  # rows scored at a time (RiskModel.explain)
 # The gradient-boosted model replaces the additive one only if its held-out log loss is lower
 # by more than this (about 4% of a typical 0.45). Below it, the additive model's exact drivers
 # (its log-odds are the sum of the contributions a partner manager reads) are worth more than
@@ -265,14 +266,22 @@ class RiskModel:
         """The risk of each row, and rows x features: each feature's signed contribution to
         the log-odds against the average training row. The baseline plus a row's
         contributions is its log-odds exactly."""
+        out = np.zeros((rows.height, len(self.names)))
+        # a slice at a time: the transformed matrix has a hundred-odd columns, 1.5 GB for a
+        # million rows, and a million-partner channel scores a million rows a quarter
+        for start in range(0, rows.height, EXPLAIN_ROWS):
+            out[start : start + EXPLAIN_ROWS] = self._contributions(rows.slice(start, EXPLAIN_ROWS))
+        logit = self.baseline + out.sum(axis=1)
+        return 1 / (1 + np.exp(-logit)), out
+
+    def _contributions(self, rows: pl.DataFrame) -> np.ndarray:
         matrix, clf = self.pipeline[0], self.pipeline[-1]
         with one_thread():
             x = np.asarray(matrix.transform(self._x(rows)), dtype=float)
         parts = (x - self.centre) * clf.coef_[0]
         out = np.zeros((x.shape[0], len(self.names)))
         np.add.at(out.T, self.owner, parts.T)
-        logit = self.baseline + out.sum(axis=1)
-        return 1 / (1 + np.exp(-logit)), out
+        return out
 
     @property
     def baseline(self) -> float:

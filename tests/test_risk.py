@@ -211,3 +211,49 @@ def test_top_three_drivers_by_hand():
     assert math.isnan(top["value_1"][0])  # b unknown for the first row
     assert top["value_1"][1] == 2.0 and top["category_1"][2] == "X"
     assert top["category_1"][0] is None
+
+
+def test_explaining_a_slice_at_a_time_gives_the_same_answer(risk_demo_db, monkeypatch):
+    """A million-partner quarter is scored 100,000 rows at a time; the slices must join up."""
+    frame = forecast.features(risk_demo_db)
+    model = forecast.fit_risk(frame.filter(pl.col(forecast.OUTCOME).is_not_null()))
+    rows = frame.filter(pl.col("quarter_idx") == frame["quarter_idx"].max())
+    whole_p, whole_c = model.explain(rows)
+    monkeypatch.setattr(forecast, "EXPLAIN_ROWS", 7)  # 1,900-odd rows: many uneven slices
+    sliced_p, sliced_c = model.explain(rows)
+    assert rows.height % 7 != 0
+    assert np.allclose(whole_p, sliced_p, atol=1e-12)
+    assert np.allclose(whole_c, sliced_c, atol=1e-12)
+
+
+class _RunsOutOfMemory:
+    """A connection whose forecast feature query runs out of memory, as it does at a million
+    partners; everything else goes to the real connection."""
+
+    def __init__(self, con):
+        self._con = con
+
+    def sql(self, query, *args, **kwargs):
+        if query == forecast.FEATURES_SQL.read_text(encoding="utf-8"):
+            raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate (test)")
+        return self._con.sql(query, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+def test_a_forecast_that_runs_out_of_memory_leaves_the_load_and_a_reason(risk_demo_db, tmp_path):
+    db = tmp_path / "oom.duckdb"
+    db.write_bytes(risk_demo_db.read_bytes())
+    messages = []
+    with duckdb.connect(str(db)) as con:
+        con.sql("drop table partner_risk")
+        con.sql("drop table risk_model")
+        assert risk.build(_RunsOutOfMemory(con), messages.append) == 0
+    assert any("ran out of memory" in m for m in messages)
+    models = _table(db, "select kind, scored_rows, note from risk_model")
+    states = _table(db, "select quarter_state from quarters where quarter_state <> 'planned'")
+    assert models.height == states.height > 0  # every quarter a forecast would cover says why
+    assert models["scored_rows"].sum() == 0
+    assert all("ran out of the load's memory" in n for n in models["note"].to_list())
+    assert set(models["kind"]) == {"next", "nowcast"}  # the demo has a quarter in progress

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import plotly.graph_objects as go
+import plotly.io as pio
 import polars as pl
 
 from channel.contract import SEGMENTS
@@ -140,6 +141,13 @@ def pct(value: float | None, digits: int = 1) -> str:
     return f"{value * 100:,.{digits}f}%"
 
 
+# The house template, set once as Plotly's default instead of named on every figure: a figure
+# that names its template validates a copy of it (8 to 45 ms a chart, measured; a quarter of
+# the Missed targets page's time at 100,000 partners), while the default is filled in when the
+# figure is written out, giving the same JSON.
+pio.templates.default = "plotly_white"
+
+
 def apply_layout(
     fig: go.Figure, title: str, x_title: str, y_title: str, legend_title: str = ""
 ) -> None:
@@ -147,7 +155,6 @@ def apply_layout(
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "y": 0.97, "font": {"size": 16}},
         font={"family": FONT, "size": 12},
-        template="plotly_white",
         margin={"l": 10, "r": 10, "t": 80, "b": 10},
         legend={
             "title": {"text": legend_title},

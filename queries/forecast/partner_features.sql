@@ -42,47 +42,48 @@ t_rows as (
 
 next_q as (
     select
-        pq.partner_id,
-        pq.quarter_idx - 1 as quarter_idx,
-        pq.target_amount as target_next,
-        case when pq.is_missed then 1 when not pq.is_missed then 0 end as missed_next,
-        q.quarter_start as next_start,
-        q.quarter_end as next_end
-    from partner_quarter as pq
-    join q using (quarter_idx)
+        partner_id,
+        quarter_idx - 1 as quarter_idx,
+        target_amount as target_next,
+        case when is_missed then 1 when not is_missed then 0 end as missed_next
+    from partner_quarter
 ),
 
+-- over the partner's rows of t - 3 .. t: a window, not a join (a join on partner_id and a range
+-- of quarters multiplies the rows by the quarters, and at a million partners that is the load)
 last_four as (
     select
-        t.partner_id,
-        t.quarter_idx,
-        regr_slope(h.attainment, h.quarter_idx) as attainment_trend,
-        sum(h.won_deals) as won_4q,
-        sum(h.lost_deals) as lost_4q
-    from t_rows as t
-    join partner_quarter as h
-        on h.partner_id = t.partner_id and h.quarter_idx between t.quarter_idx - 3 and t.quarter_idx
-    group by all
+        partner_id,
+        quarter_idx,
+        regr_slope(attainment, quarter_idx) over four as attainment_trend,
+        sum(won_deals) over four as won_4q,
+        sum(lost_deals) over four as lost_4q
+    from partner_quarter
+    window four as (
+        partition by partner_id order by quarter_idx range between 3 preceding and current row
+    )
 ),
 
+-- each won deal counts towards the as-of quarters t = its quarter + 0 .. 3: an equality join
 cycles as (
-    select t.partner_id, t.quarter_idx, median(d.cycle_days) as cycle_days_4q
-    from t_rows as t
-    join deals as d
-        on d.partner_id = t.partner_id
-        and d.status = 'won'
-        and d.quarter_idx between t.quarter_idx - 3 and t.quarter_idx
+    select
+        d.partner_id,
+        d.quarter_idx + k.k as quarter_idx,
+        median(d.cycle_days) as cycle_days_4q
+    from deals as d
+    cross join range(4) as k(k)
+    where d.status = 'won'
     group by all
 ),
 
+-- the deals due in t + 1 (their quarter_idx, from closed_on) that existed at the end of t
 pipeline as (
     select t.partner_id, t.quarter_idx, sum(d.amount) as pipeline_next
     from t_rows as t
-    join next_q as n on n.partner_id = t.partner_id and n.quarter_idx = t.quarter_idx
     join deals as d
         on d.partner_id = t.partner_id
+        and d.quarter_idx = t.quarter_idx + 1
         and d.created_on <= t.quarter_end
-        and d.closed_on between n.next_start and n.next_end
     group by all
 ),
 
