@@ -459,3 +459,24 @@ def write_risk_rows(con) -> None:
 
 def _drivers() -> tuple:
     return (DRIVERS[0], EFFECTS[0], DRIVERS[1], EFFECTS[1], DRIVERS[2], EFFECTS[2])
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading an st.dataframe in Chromium (tests/test_browser_import.py, tests/test_browser_risk.py)
+
+GRID_ROWS_JS = """grid => Array.from(grid.querySelectorAll("[role='row']")).map(row =>
+    Array.from(row.querySelectorAll("[role='columnheader'],[role='gridcell']"))
+        .map(cell => cell.innerText.trim()))"""
+
+
+def grid_rows(locator, timeout: float = 15.0) -> list[dict[str, str]]:
+    """The rows of an st.dataframe as dicts, read from the grid's accessible table (the canvas
+    draws the same cells)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = locator.evaluate(GRID_ROWS_JS)
+        if len(rows) > 1 or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    header, *body = rows or [[]]
+    return [dict(zip(header, row, strict=False)) for row in body]

@@ -18,12 +18,20 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, IDLE, SHOTS, require_chromium, serve, snapshot
+from tests.helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    IDLE,
+    SHOTS,
+    grid_rows,
+    require_chromium,
+    serve,
+    snapshot,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "data" / "crm" / "salesforce" / "opportunities.csv"
@@ -114,24 +122,6 @@ def _choose(page, label: str, option: str) -> None:
     pytest.fail(f"the select box {label!r} never took {option!r}")
 
 
-_GRID_ROWS = """grid => Array.from(grid.querySelectorAll("[role='row']")).map(row =>
-    Array.from(row.querySelectorAll("[role='columnheader'],[role='gridcell']"))
-        .map(cell => cell.innerText.trim()))"""
-
-
-def _grid(locator, timeout: float = 15.0) -> list[dict[str, str]]:
-    """The rows of an st.dataframe as dicts, read from the grid's accessible table (the canvas
-    draws the same cells)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        rows = locator.evaluate(_GRID_ROWS)
-        if len(rows) > 1 or time.monotonic() > deadline:
-            break
-        time.sleep(0.25)
-    header, *body = rows or [[]]
-    return [dict(zip(header, row, strict=False)) for row in body]
-
-
 _READ_METRICS = """() => Array.from(document.querySelectorAll("[data-testid='stMetric']")).map(
     m => [m.querySelector("[data-testid='stMetricLabel']")?.innerText.trim(),
           m.querySelector("[data-testid='stMetricValue']")?.innerText.trim()])"""
@@ -182,7 +172,7 @@ def test_import_a_salesforce_export_in_the_browser(site, page, tmp_path, capsys)
     every = page.locator("[data-testid='stExpander']").filter(has_text="Every problem listed")
     every.get_by_text("Every problem listed").click()
     _settle(page)
-    problems = _grid(every.locator("[data-testid='stDataFrame']"))
+    problems = grid_rows(every.locator("[data-testid='stDataFrame']"))
     assert [(p["file"], p["line"], p["column"], p["value"], p["rule"]) for p in problems] == [
         ("opportunities.csv", "7", "Stage", "Negotiation/Review", "deals.status")
     ], problems

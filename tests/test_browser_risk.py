@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -26,6 +25,7 @@ from tests.helpers import (
     REPO,
     SHOTS,
     cli_env,
+    grid_rows,
     require_chromium,
     serve,
 )
@@ -87,22 +87,6 @@ def _shoot(page, name: str) -> None:
     page.wait_for_timeout(200)
 
 
-_GRID_ROWS = """grid => Array.from(grid.querySelectorAll("[role='row']")).map(row =>
-    Array.from(row.querySelectorAll("[role='columnheader'],[role='gridcell']"))
-        .map(cell => cell.innerText.trim()))"""
-
-
-def _grid(locator, timeout: float = 15.0) -> list[dict[str, str]]:
-    deadline = time.monotonic() + timeout
-    while True:
-        rows = locator.evaluate(_GRID_ROWS)
-        if len(rows) > 1 or time.monotonic() > deadline:
-            break
-        time.sleep(0.25)
-    header, *body = rows or [[]]
-    return [dict(zip(header, row, strict=False)) for row in body]
-
-
 def _percent(text: str) -> float | None:
     text = text.replace("%", "").replace(",", "").strip()
     return float(text) if text else None
@@ -146,7 +130,7 @@ def test_the_miss_forecast_in_the_browser(demo_db, page):
         _no_exception(page)
         grid = page.locator("[data-testid='stDataFrame']").first
         column = f"Miss risk {target}"
-        rows = _grid(grid)
+        rows = grid_rows(grid)
         assert column in rows[0], rows[0].keys()
         # every shown value is a percentage between 0 and 100 (a partner without a forecast: blank)
         values = [_percent(r[column]) for r in rows]
