@@ -11,33 +11,21 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import CHROMIUM, require_chromium
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 SESSIONS, SECONDS = 3, 30
-
-
-def _require_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    message = (
-        f"Chromium not found at {CHROMIUM}: install it with `sudo apt-get install -y chromium` "
-        "(Debian's package; `playwright install` cannot download browsers here)."
-    )
-    if os.environ.get("CI") == "true":
-        pytest.fail("browser tests are required in CI: " + message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
 def load_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, dict]:
-    _require_chromium()
+    require_chromium()
     folder = tmp_path_factory.mktemp("load")
     db = folder / "demo.duckdb"
     subprocess.run(
