@@ -62,7 +62,7 @@ MB = 1_000_000
 GB = 1_000_000_000
 TARGETS: dict[int, dict[str, float]] = {
     100_000: {
-        "cold_s": 1.0,
+        "cold_s": 0.6,  # issue 19 (was 1.0)
         "filter_s": 0.5,
         "ratio": 3.0,
         "payload_bytes": 1 * MB,
@@ -71,7 +71,15 @@ TARGETS: dict[int, dict[str, float]] = {
         "generation_s": 300.0,
         "forecast_s": 60.0,  # issue 18: the miss forecast adds at most 60 s to a load
     },
-    MILLION: {"cold_s": 3.0, "peak_rss_bytes": 4 * GB},
+    # issue 19: at a million partners every page <= 2 s cold and <= 1 s on a filter change, the
+    # demo's generation and load <= 300 s with a peak <= 6 GB
+    MILLION: {
+        "cold_s": 2.0,
+        "filter_s": 1.0,
+        "peak_rss_bytes": 4 * GB,
+        "generation_s": 300.0,
+        "demo_peak_rss_bytes": 6 * GB,
+    },
 }
 
 # Files whose content decides what a demo database holds. A cached database is reused only when
@@ -81,6 +89,7 @@ FINGERPRINT_GLOBS = (
     "queries/build/*.sql",
     "channel/demo.py",
     "channel/loader.py",
+    "channel/sqlfiles.py",  # how a build file runs (a range of partners at a time)
     "channel/contract.py",
     "channel/risk.py",
     "channel/forecast.py",
@@ -904,7 +913,8 @@ def print_table(report: dict) -> None:
         w(
             f"  {int(scale):>10,} {g['deal_rows']:>12,} "
             f"{cell(g['generation_load_s'], '.1f', t):>11} {g['deal_rows_per_s']:>10,.0f} "
-            f"{cell(cpu, '.0f'):>7} {cell(peak, '.2f', None, GB):>7} "
+            f"{cell(cpu, '.0f'):>7} "
+            f"{cell(peak, '.2f', TARGETS.get(int(scale), {}).get('demo_peak_rss_bytes'), GB):>7} "
             f"{cell(g.get('forecast_s'), '.1f', ft):>10}  "
             f"{target_text(t, '.0f')}/{target_text(ft, '.0f'):<8} {cached}\n"
         )

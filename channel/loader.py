@@ -959,13 +959,15 @@ def resolve_data_as_of(
 
 
 def _memory_limit() -> str:
-    """DuckDB's memory limit while loading: half the machine's memory, at most 8 GB (DuckDB's
-    default, 80%, leaves little for anything else). Past it DuckDB spills to ``.tmp-*.spill``."""
+    """DuckDB's memory limit while loading: half the machine's memory, at most 4 GB (DuckDB's
+    default, 80%, leaves little for anything else). Past it DuckDB spills to ``.tmp-*.spill``.
+    A million partners build within it: the build files that hold every partner at once run a
+    range of partners at a time (``sqlfiles.CHUNK_KEYS``)."""
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError):  # not on Linux or macOS
         total = 16 * 10**9
-    return f"{max(1_000, min(8_000, total // 2 // 10**6))}MB"
+    return f"{max(1_000, min(4_000, total // 2 // 10**6))}MB"
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> object:

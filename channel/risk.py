@@ -286,12 +286,27 @@ def run(jobs: list[Job], say: Progress) -> tuple[list[pl.DataFrame], list[dict]]
     return parts, models
 
 
-def _out_of_memory(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """A risk_model row for every quarter a forecast would cover, saying why there is none."""
-    note = (
-        "no forecast: at this many partners the forecast's features ran out of the load's "
-        "memory (README, Miss forecast)"
+OUT_OF_MEMORY = (
+    "no forecast: at this many partners the forecast's features ran out of the load's memory "
+    "(README, Miss forecast)"
+)
+
+# The forecast's feature rows are the complete partner-quarters, held at once (DuckDB, then one
+# Polars frame). Measured on the 2-core, 24 GB machine under the load's 4 GB limit: 1.1 million
+# (100,000 partners) take 40 s; 11 million (a million partners) spilled past 20 GB to disk and
+# were stopped. Above this many the load does not try: it would spend minutes and fail.
+MAX_FEATURE_ROWS = 2_000_000
+
+
+def _too_many(rows: int) -> str:
+    return (
+        f"no forecast: {rows:,} complete partner-quarters are more than the "
+        f"{MAX_FEATURE_ROWS:,} its features fit in the load's memory (README, Miss forecast)"
     )
+
+
+def _no_forecast(con: duckdb.DuckDBPyConnection, note: str) -> list[dict]:
+    """A risk_model row for every quarter a forecast would cover, saying why there is none."""
     rows = con.sql(
         "select quarter_idx, quarter_state from quarters where quarter_state <> 'planned'"
     ).fetchall()
@@ -307,9 +322,8 @@ def _out_of_memory(con: duckdb.DuckDBPyConnection) -> list[dict]:
     ]
 
 
-def build(con: duckdb.DuckDBPyConnection, say: Progress | None = None) -> int:
-    """Write ``partner_risk`` and ``risk_model`` into a built database; returns the risk rows."""
-    say = say or (lambda _m: None)
+def _forecast(con: duckdb.DuckDBPyConnection, say: Progress) -> tuple[list[pl.DataFrame], list]:
+    """Every model's scored rows and its risk_model row (or, out of memory, the reason)."""
     t0 = time.perf_counter()
     try:
         frame = con.sql(forecast.FEATURES_SQL.read_text(encoding="utf-8")).pl()
@@ -317,14 +331,27 @@ def build(con: duckdb.DuckDBPyConnection, say: Progress | None = None) -> int:
         jobs, skipped = next_quarter_jobs(frame)
         now_jobs, now_skipped = nowcast_job(con)
     except duckdb.OutOfMemoryException as e:
-        # The feature queries hold every partner-quarter at once: at a million partners they
-        # outgrow the load's memory limit (measured: 7.4 GB). The dashboard without a forecast
-        # beats no dashboard; risk_model says why on every page that would show one.
+        # The feature queries hold every partner-quarter at once; past the load's memory limit
+        # the dashboard without a forecast beats no dashboard, and risk_model says why on every
+        # page that would show one.
         say(f"miss forecast skipped: its features ran out of memory ({str(e).splitlines()[0]})")
-        parts, models = [], _out_of_memory(con)
+        return [], _no_forecast(con, OUT_OF_MEMORY)
+    parts, models = run(jobs + now_jobs, say)
+    return parts, models + skipped + now_skipped
+
+
+def build(con: duckdb.DuckDBPyConnection, say: Progress | None = None) -> int:
+    """Write ``partner_risk`` and ``risk_model`` into a built database; returns the risk rows."""
+    say = say or (lambda _m: None)
+    t0 = time.perf_counter()
+    complete = con.sql(
+        "select count(*) from partner_quarter where quarter_state = 'complete'"
+    ).fetchall()[0][0]
+    if complete > MAX_FEATURE_ROWS:
+        say(f"miss forecast skipped: {_too_many(complete).removeprefix('no forecast: ')}")
+        parts, models = [], _no_forecast(con, _too_many(complete))
     else:
-        parts, models = run(jobs + now_jobs, say)
-        models += skipped + now_skipped
+        parts, models = _forecast(con, say)
     raw = pl.concat(parts) if parts else pl.DataFrame(schema=_RAW_SCHEMA)
     raw = raw.select(list(_RAW_SCHEMA)).cast(_RAW_SCHEMA)
     raw = raw.with_columns(pl.col(pl.Float64).fill_nan(None))  # unknown is null, not NaN

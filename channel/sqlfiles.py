@@ -48,11 +48,31 @@ def load_query(name: str) -> tuple[str, frozenset[str]]:
     return _read_sql(path, path.stat().st_mtime_ns)
 
 
+# Partners per statement for a build file that takes $first_key and $last_key: it runs once per
+# range of partner_key (partners.partner_key, 1..N), the first creating its table and each next
+# one inserting into it, so that its memory is that of a range, not of every partner at once.
+CHUNK_KEYS = 250_000
+_CHUNK_PARAMS = {"first_key", "last_key"}
+_CREATE_RE = re.compile(r"^create table (\w+) as\b", re.I | re.M)
+
+
 def execute_file(con: duckdb.DuckDBPyConnection, path: Path, params: dict) -> None:
-    """Run one build statement, binding only the settings that it uses."""
+    """Run one build statement, binding only the settings that it uses. A statement that takes
+    ``$first_key`` and ``$last_key`` runs over the partners ``CHUNK_KEYS`` at a time."""
     sql = path.read_text(encoding="utf-8")
     used = sql_params(sql)
-    missing = used - params.keys()
+    chunked = _CHUNK_PARAMS <= used
+    missing = used - params.keys() - (_CHUNK_PARAMS if chunked else set())
     if missing:
         raise QueryParamError(f"{path.name}: no value for {', '.join(sorted(missing))}")
-    con.sql(sql, params={k: params[k] for k in used} or None)
+    if not chunked:
+        con.sql(sql, params={k: params[k] for k in used} or None)
+        return
+    create = _CREATE_RE.search(_STRIP_RE.sub(lambda m: " " * len(m.group()), sql))
+    if create is None:
+        raise QueryParamError(f"{path.name}: a chunked build file must be one create table ... as")
+    insert = sql[: create.start()] + f"insert into {create.group(1)}" + sql[create.end() :]
+    last = con.sql("select coalesce(max(partner_key), 0) from partners").fetchall()[0][0]
+    for first in range(1, max(last, 1) + 1, CHUNK_KEYS):
+        bound = {**params, "first_key": first, "last_key": first + CHUNK_KEYS - 1}
+        con.sql(sql if first == 1 else insert, params={k: bound[k] for k in used})

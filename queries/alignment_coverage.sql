@@ -23,11 +23,6 @@ with anchor as (
     select as_of_idx($as_of) as idx, as_of_idx($as_of) // 4 as fiscal_year
 ),
 
-scope as (
-    select partner_id
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope)
-),
-
 weights as (
     select
         vp.vertical,
@@ -43,8 +38,10 @@ focus as (
         pv.vertical,
         sum(pv.focus_norm) as focus_partners,
         sum(sum(pv.focus_norm)) over () as declaring_partners
-    from partner_verticals as pv
-    where pv.focus_norm is not null and pv.partner_id in (select partner_id from scope)
+    from filtered_partner_focus(
+        $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as pv
+    where pv.focus_norm is not null
     group by pv.vertical
 ),
 
@@ -53,10 +50,11 @@ revenue as (
         v.vertical,
         sum(v.revenue) as revenue_t4q,
         sum(sum(v.revenue)) over () as revenue_with_vertical
-    from partner_quarter_vertical as v, anchor
-    where v.quarter_idx between anchor.idx - 3 and anchor.idx
-        and v.vertical is not null
-        and v.partner_id in (select partner_id from scope)
+    from filtered_vertical_revenue(
+        as_of_idx($as_of) - 3, as_of_idx($as_of),
+        $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as v
+    where v.vertical is not null
     group by v.vertical
 ),
 

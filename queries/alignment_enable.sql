@@ -31,28 +31,24 @@ target as (
     ) as vertical
 ),
 
-scope as (
-    select partner_id
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope)
-),
-
-
 focus as (
     select pv.partner_id, pv.focus_norm as focus_share
-    from partner_verticals as pv, target
+    from filtered_partner_focus(
+        $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as pv, target
     where pv.vertical = target.vertical
         and pv.focus_norm > 0
-        and pv.partner_id in (select partner_id from scope)
 ),
 
 won as (
     select
         v.partner_id,
         sum(v.revenue) as revenue_vertical_t4q
-    from partner_quarter_vertical as v, anchor, target
-    where v.quarter_idx between anchor.idx - 3 and anchor.idx
-        and v.vertical = target.vertical
-        and v.partner_id in (select partner_id from scope)
+    from filtered_vertical_revenue(
+        as_of_idx($as_of) - 3, as_of_idx($as_of),
+        $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as v, target
+    where v.vertical = target.vertical
     group by v.partner_id
     having sum(v.revenue) > 0
 ),

@@ -16,11 +16,6 @@ with anchor as (
     select as_of_idx($as_of) as idx, as_of_idx($as_of) // 4 as fiscal_year
 ),
 
-scope as (
-    select partner_id
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope)
-),
-
 weights as (
     select
         vp.fiscal_year,
@@ -35,10 +30,11 @@ weights as (
 revenue as (
     -- quarter_idx // 4 is the fiscal year (quarter_idx = fiscal_year * 4 + quarter - 1)
     select v.quarter_idx // 4 as fiscal_year, v.vertical, sum(v.revenue) as revenue
-    from partner_quarter_vertical as v, anchor
-    where v.quarter_idx <= anchor.idx
-        and v.vertical is not null
-        and v.partner_id in (select partner_id from scope)
+    from filtered_vertical_revenue(
+        (select min(quarter_idx) from partner_quarter_vertical), as_of_idx($as_of),
+        $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as v
+    where v.vertical is not null
     group by all
 ),
 

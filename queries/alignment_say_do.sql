@@ -31,12 +31,10 @@ compared as (
 
 focused as (
     select count(distinct partner_id) as focused_partners
-    from partner_verticals
+    from filtered_partner_focus(
+        $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    )
     where focus_norm is not null
-        and partner_id in (
-            select partner_id
-            from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope)
-        )
 ),
 
 ranked as (

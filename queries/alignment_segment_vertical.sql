@@ -12,23 +12,21 @@ with anchor as (
     select as_of_idx($as_of) as idx, as_of_idx($as_of) // 4 as fiscal_year
 ),
 
-scope as (
-    select partner_id, segment
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope)
-),
-
 revenue as (
-    select s.segment, v.vertical, sum(v.revenue) as revenue_t4q
-    from partner_quarter_vertical as v
-    join scope as s using (partner_id), anchor
-    where v.quarter_idx between anchor.idx - 3 and anchor.idx and v.vertical is not null
+    select v.segment, v.vertical, sum(v.revenue) as revenue_t4q
+    from filtered_vertical_revenue(
+        as_of_idx($as_of) - 3, as_of_idx($as_of),
+        $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as v
+    where v.vertical is not null
     group by all
 ),
 
 focus as (
-    select s.segment, pv.vertical, sum(pv.focus_norm) as focus_partners
-    from partner_verticals as pv
-    join scope as s using (partner_id)
+    select pv.segment, pv.vertical, sum(pv.focus_norm) as focus_partners
+    from filtered_partner_focus(
+        $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as pv
     where pv.focus_norm is not null
     group by all
 ),

@@ -21,11 +21,6 @@ with anchor as (
     select as_of_idx($as_of) as idx, as_of_idx($as_of) // 4 as fiscal_year
 ),
 
-scope as (
-    select partner_id
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope)
-),
-
 years as (
     select
         anchor.fiscal_year,
@@ -48,15 +43,17 @@ partners as (
         pq.revenue_t4q,
         pa.is_declared,
         prior.alignment_score as prior_score
-    from partner_quarter as pq
+    from filtered_partner_quarters(
+        as_of_idx($as_of), as_of_idx($as_of),
+        $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as pq
     cross join anchor
     left join partner_alignment as pa
-        on pa.partner_id = pq.partner_id and pa.quarter_idx = anchor.idx
+        on pa.partner_key = pq.partner_key and pa.quarter_idx = anchor.idx
     left join partner_alignment_by_year as prior
-        on prior.partner_id = pq.partner_id
+        on prior.partner_key = pq.partner_key
         and prior.quarter_idx = anchor.idx
         and prior.fiscal_year_of_weights = anchor.fiscal_year - 1
-    where pq.quarter_idx = anchor.idx and pq.partner_id in (select partner_id from scope)
 ),
 
 totals as (
@@ -81,10 +78,11 @@ totals as (
 
 no_vertical as (
     select coalesce(sum(v.revenue), 0) as revenue_t4q_no_vertical
-    from partner_quarter_vertical as v, anchor
-    where v.quarter_idx between anchor.idx - 3 and anchor.idx
-        and v.vertical is null
-        and v.partner_id in (select partner_id from scope)
+    from filtered_vertical_revenue(
+        as_of_idx($as_of) - 3, as_of_idx($as_of),
+        $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as v
+    where v.vertical is null
 )
 
 select

@@ -3,7 +3,7 @@
 -- trouble costs most), at most $limit rows.
 -- Params: $as_of, $limit, and the filter lists $segment, $region, $partner_type, $program_tier,
 -- $partner_manager, $scope. Columns come from partner_scorecard
--- (queries/build/92_partner_scorecard.sql).
+-- (queries/build/93_partner_scorecard.sql).
 select
     partner_id,
     partner_name,

@@ -25,7 +25,8 @@ scoped as (
         p.status,
         p.missed_streak,
         p.missed_last_8,
-        p.revenue_t4q
+        p.revenue_t4q,
+        p.partner_key
     from partner_scorecard(
         $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
     ) as p
@@ -70,7 +71,8 @@ select
     pq.quarter_state,
     pq.pace
 from ordered as o
-join partner_quarter as pq on pq.partner_id = o.partner_id
-where pq.quarter_idx between (select quarter_idx from as_of) - coalesce($quarters, 12) + 1
-    and (select quarter_idx from as_of)
+join partner_quarter as pq on pq.partner_key = o.partner_key
+where pq.quarter_idx in (
+    select unnest(range(quarter_idx - coalesce($quarters, 12) + 1, quarter_idx + 1)) from as_of
+)
 order by o.row_order, pq.quarter_idx

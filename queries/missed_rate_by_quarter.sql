@@ -9,30 +9,22 @@
 --   shortfall             sum of partner_quarter.shortfall (target - won revenue of a missed
 --                         quarter), in currency; hits do not offset misses
 --   target, revenue       sum of targets and of won revenue over the targeted partners
-with as_of as materialized (
-    -- the as-of quarter index, computed once (the macro inside a join hides it from the scan)
-    select as_of_idx($as_of) as quarter_idx
-),
-
-per_segment as (
+with per_segment as (
     select
-        pq.fiscal_quarter,
         pq.quarter_idx,
-        p.segment,
+        pq.segment,
         count(*) as targeted_partners,
         count(*) filter (where pq.is_missed) as missed_partners,
         coalesce(sum(pq.shortfall) filter (where pq.is_missed), 0) as shortfall,
         sum(pq.target_amount) as target,
         sum(pq.revenue) as revenue
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
-    join partner_quarter as pq on pq.partner_id = p.partner_id
-    -- an IN list lets DuckDB filter the scan before the join (a range against the CTE does not)
+    from filtered_partner_quarters(
+        as_of_idx($as_of) - coalesce($quarters, 8) + 1, as_of_idx($as_of),
+        $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as pq
     where pq.is_missed is not null
-        and pq.quarter_idx in (
-            select unnest(range(quarter_idx - coalesce($quarters, 8) + 1, quarter_idx + 1))
-            from as_of
-        )
-    group by pq.fiscal_quarter, pq.quarter_idx, p.segment
+    -- the quarter's label comes from quarters below: grouping on the integer alone is cheaper
+    group by pq.quarter_idx, pq.segment
 ),
 
 -- the totals add up the (small) per-segment rows instead of scanning the partners twice
@@ -40,7 +32,6 @@ both_levels as (
     select *, false as is_total from per_segment
     union all
     select
-        fiscal_quarter,
         quarter_idx,
         'All segments' as segment,
         sum(targeted_partners)::bigint,
@@ -50,22 +41,23 @@ both_levels as (
         sum(revenue),
         true as is_total
     from per_segment
-    group by fiscal_quarter, quarter_idx
+    group by quarter_idx
 )
 
 select
-    fiscal_quarter,
-    quarter_idx,
-    segment,
-    is_total,
+    q.fiscal_quarter,
+    b.quarter_idx,
+    b.segment,
+    b.is_total,
     targeted_partners,
     missed_partners,
     missed_partners / targeted_partners as miss_rate,
     shortfall,
     target,
     revenue
-from both_levels
+from both_levels as b
+join quarters as q using (quarter_idx)
 order by
-    quarter_idx,
-    is_total desc,
-    list_position(['SMB', 'Midmarket', 'Enterprise', 'Mixed'], segment)
+    b.quarter_idx,
+    b.is_total desc,
+    list_position(['SMB', 'Midmarket', 'Enterprise', 'Mixed'], b.segment)

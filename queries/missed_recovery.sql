@@ -21,10 +21,13 @@ with as_of as materialized (
 ),
 
 episodes as (
-    select e.partner_id, p.segment, e.quarter_idx, e.reached_streak, e.next_hit_idx
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
-    join missed_episodes as e on e.partner_id = p.partner_id
+    select e.partner_id, e.segment, e.quarter_idx, e.reached_streak, e.next_hit_idx
+    from missed_episodes as e
     where e.quarter_idx <= (select quarter_idx from as_of)
+        and passes_filters(
+            e.segment, e.region, e.partner_type, e.program_tier, e.partner_manager,
+            $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+        )
         and e.reached_streak in (select unnest([watch_streak, at_risk_streak]) from settings)
 ),
 

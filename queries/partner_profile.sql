@@ -1,7 +1,7 @@
 -- One partner's profile and scorecard as of $as_of: one row, or none for an unknown id.
 -- Params: $partner_id, $as_of, $scope (the partner managers the viewer may see; null for all).
 -- KPI columns come from partner_quarter (the single definitions) through partner_scorecard
--- (queries/build/92_partner_scorecard.sql).
+-- (queries/build/93_partner_scorecard.sql).
 select
     partner_id,
     partner_name,

@@ -3,7 +3,7 @@
 -- against the as-of target, then tier mismatch, then alignment gap. At most $limit rows.
 -- Params: $as_of, $limit, and the filter lists $segment, $region, $partner_type, $program_tier,
 -- $partner_manager, $scope. Columns come from partner_scorecard
--- (queries/build/92_partner_scorecard.sql).
+-- (queries/build/93_partner_scorecard.sql).
 --   shortfall    target - won revenue in the as-of quarter when missed, else 0 (partner_quarter)
 --   tier_gap     tiers held above the tier earned (the tier_gap macro, 51_tier_gap.sql:
 --                positive = over-tiered, negative = a promotion candidate)

@@ -28,11 +28,11 @@ per_quarter as (
         sum(pq.revenue) filter (where pq.target_amount > 0) as revenue_targeted,
         count(*) filter (where pq.is_missed) as missed_partners,
         count(*) filter (where pq.is_missed is not null) as targeted_partners
-    from filtered_partners($segment, $region, $partner_type, $program_tier, $partner_manager, $scope) as p
-    join partner_quarter as pq on pq.partner_id = p.partner_id
-    where pq.quarter_idx between (select quarter_idx from as_of) - $quarters + 1
-        and (select quarter_idx from as_of) + 4
-        and (pq.quarter_idx <= (select quarter_idx from as_of) or pq.quarter_state <> 'complete')
+    from filtered_partner_quarters(
+        as_of_idx($as_of) - $quarters + 1, as_of_idx($as_of) + 4,
+        $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    ) as pq
+    where pq.quarter_idx <= (select quarter_idx from as_of) or pq.quarter_state <> 'complete'
     group by pq.fiscal_quarter, pq.quarter_idx
 )
 

@@ -10,7 +10,7 @@
 -- $segment, $region, $partner_type, $program_tier, $partner_manager, $scope.
 --   list_partners        partners on the list (before $limit)
 --   status, missed_streak, missed_last_8, revenue_t4q: partner_quarter as of $as_of, through
---                        partner_scorecard (queries/build/92_partner_scorecard.sql)
+--                        partner_scorecard (queries/build/93_partner_scorecard.sql)
 --   target_quarter, target_amount: the quarter predicted and its target
 --   miss_risk            the probability of missing target_quarter (0..1); hit_chance = 1 - it
 --   revenue_at_stake     miss_risk x target_amount

@@ -1,7 +1,7 @@
 -- The miss forecast behind the as-of quarter: one row (none for an unknown or planned quarter).
 -- Params: $as_of.
 --   as_of_quarter, quarter_state  the as-of quarter and its state (queries/build/20_quarters.sql)
---   kind              which forecast it shows (the risk_kind macro, build/93_risk_kind.sql):
+--   kind              which forecast it shows (the risk_kind macro, build/95_risk_kind.sql):
 --                     'next' for a complete quarter, 'nowcast' for the quarter in progress
 --   target_quarter    the quarter predicted: the next one ('next'), or the as-of quarter itself
 --   model, trained_rows, trained_from, trained_to, base_rate, scored_rows, note: its risk_model

@@ -4,7 +4,7 @@
 --         partner managers the viewer may see, null = all).
 -- Grain and columns are the CLI export's contract (README "Command line", the `export scorecard`
 -- bullet). KPIs come from partner_quarter (queries/build/40_partner_quarter.sql) through
--- partner_scorecard (queries/build/92_partner_scorecard.sql); nothing is recomputed here.
+-- partner_scorecard (queries/build/93_partner_scorecard.sql); nothing is recomputed here.
 --   as_of_state           'complete', or 'in_progress' when the as-of quarter contains the data's
 --                         date: attainment is then to date, while missed_streak, missed_last_8
 --                         and status come from the complete quarters before it
@@ -15,7 +15,7 @@
 --   miss_risk_next        the forecast's probability (0..1) of missing the next quarter to end:
 --                         the one after a complete as-of quarter, or the quarter in progress
 --                         itself (partner_risk at the as-of quarter, of the kind the risk_kind
---                         macro picks, build/93_risk_kind.sql; channel/risk.py); empty without a
+--                         macro picks, build/95_risk_kind.sql; channel/risk.py); empty without a
 --                         forecast (no target in that quarter, or too little history)
 --   risk_drivers          the forecast's three largest drivers in words, each saying whether it
 --                         raises or lowers the risk

@@ -21,9 +21,11 @@ with as_of as materialized (
 ),
 
 scoped as (
-    select p.partner_id, p.revenue_t4q, p.revenue_prev4q
-    from partner_scorecard(
-        $as_of, $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
+    -- partner_key follows partner_id's order, and an integer sorts faster as the tie-break
+    select p.partner_key, p.revenue_t4q, p.revenue_prev4q
+    from filtered_partner_quarters(
+        as_of_idx($as_of), as_of_idx($as_of),
+        $segment, $region, $partner_type, $program_tier, $partner_manager, $scope
     ) as p
 ),
 
@@ -49,8 +51,8 @@ ranked as (
         sum(revenue_prev4q) over () as total_prev
     from scoped
     window
-        by_now as (order by revenue_t4q desc, partner_id),
-        by_prev as (order by revenue_prev4q desc, partner_id)
+        by_now as (order by revenue_t4q desc, partner_key),
+        by_prev as (order by revenue_prev4q desc, partner_key)
 ),
 
 kpis as (

@@ -190,9 +190,8 @@ def test_european_export_cp1252_decimal_comma_and_bands(tmp_path):
     summary = import_sources([str(p) for p in EURO], mapping, db)
     assert [s[2] for s in summary.sources] == ["cp1252", "cp1252"]
     # Mitarbeiter 1.200 -> 1200 (Enterprise), 45 (SMB), 300 (Midmarket)
-    assert rows(
-        db, "select * exclude (partner_type, program_tier, joined_on) from partners order by 1"
-    ) == [
+    named = "partner_id, partner_name, segment, region, partner_manager"
+    assert rows(db, f"select {named} from partners order by 1") == [  # noqa: S608 - the column names above
         ("K-100", "Société Générale Systèmes", "Enterprise", "EMEA", "Jürgen Maß"),
         ("K-200", "Müller & Söhne IT", "SMB", "EMEA", "Anaïs Dubois"),
         ("K-300", "Ørsted Consulting", "Midmarket", "EMEA", "Jürgen Maß"),

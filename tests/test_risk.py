@@ -257,3 +257,38 @@ def test_a_forecast_that_runs_out_of_memory_leaves_the_load_and_a_reason(risk_de
     assert models["scored_rows"].sum() == 0
     assert all("ran out of the load's memory" in n for n in models["note"].to_list())
     assert set(models["kind"]) == {"next", "nowcast"}  # the demo has a quarter in progress
+
+
+def test_a_channel_too_big_for_the_forecast_is_not_tried(risk_demo_db, tmp_path, monkeypatch):
+    # past MAX_FEATURE_ROWS complete partner-quarters the load does not run the feature query
+    # (at a million partners it spilled past 20 GB): it says why, for every quarter
+    db = tmp_path / "big.duckdb"
+    db.write_bytes(risk_demo_db.read_bytes())
+    messages = []
+    with duckdb.connect(str(db)) as con:
+        complete = con.sql(
+            "select count(*) from partner_quarter where quarter_state = 'complete'"
+        ).fetchall()[0][0]
+        monkeypatch.setattr(risk, "MAX_FEATURE_ROWS", complete - 1)
+        con.sql("drop table partner_risk")
+        con.sql("drop table risk_model")
+        # the feature query would fail this test if it ran
+        assert risk.build(_RunsOutOfMemory(con), messages.append) == 0
+    assert not any("ran out of memory" in m for m in messages)
+    assert any(f"{complete:,} complete partner-quarters" in m for m in messages)
+    models = _table(db, "select kind, scored_rows, note from risk_model")
+    assert models.height > 0 and models["scored_rows"].sum() == 0
+    assert all(f"more than the {complete - 1:,}" in n for n in models["note"].to_list())
+
+
+def test_a_channel_at_the_limit_gets_its_forecast(risk_demo_db, tmp_path, monkeypatch):
+    db = tmp_path / "edge.duckdb"
+    db.write_bytes(risk_demo_db.read_bytes())
+    with duckdb.connect(str(db)) as con:
+        complete = con.sql(
+            "select count(*) from partner_quarter where quarter_state = 'complete'"
+        ).fetchall()[0][0]
+        monkeypatch.setattr(risk, "MAX_FEATURE_ROWS", complete)  # exactly at it: tried
+        con.sql("drop table partner_risk")
+        con.sql("drop table risk_model")
+        assert risk.build(con) > 0

@@ -10,7 +10,9 @@ Where each rule lives (all under queries/build/):
   partner_investment (36_partner_investment.sql), the one reader of the investments table
 - the alignment gap threshold: the alignment_gap_pts setting (channel.toml), read from table
   settings
-- the partner row as of a quarter: the partner_scorecard table macro, 92_partner_scorecard.sql
+- the partner row as of a quarter: the partner_scorecard table macro, 93_partner_scorecard.sql
+- the global filters and the viewer's scope: the passes_filters macro, 89_passes_filters.sql,
+  which filtered_partners and the filtered_* table macros (90, 92, 96, 97) apply
 """
 
 from __future__ import annotations
@@ -134,14 +136,27 @@ def test_partner_row_comes_from_partner_scorecard(name):
     assert "filtered_partners(" not in sql
 
 
+def test_filter_rule_only_in_passes_filters():
+    # a filter list compared with a partner column: `segment = any($segment)`, `= any(scopes)`
+    assert _copies(r"=\s*any\s*\(", {"build/89_passes_filters.sql"}) == []
+    # every filtered_* macro applies it
+    for name in [
+        "90_filtered_partners",
+        "92_filtered_partner_quarters",
+        "96_filtered_vertical_revenue",
+        "97_filtered_partner_focus",
+    ]:
+        assert "passes_filters(" in _code(BUILD / f"{name}.sql"), name
+
+
 def test_no_hand_written_partner_join_at_the_as_of_quarter():
     # filtered partners joined to their partner_quarter row at the as-of quarter: that is
-    # partner_scorecard (92_partner_scorecard.sql), which keeps the early filter in one place
+    # partner_scorecard (93_partner_scorecard.sql), which keeps the early filter in one place
     join = (
         r"join\s+partner_quarter\s+as\s+\w+\s+on\s+\w+\.partner_id\s*=\s*p\.partner_id\s+and\s+"
         r"\w+\.quarter_idx\s*=\s*(\(select quarter_idx from as_of\)|as_of_idx\(\$as_of\))"
     )
-    assert _copies(join, {"build/92_partner_scorecard.sql"}) == []
+    assert _copies(join, {"build/93_partner_scorecard.sql"}) == []
 
 
 def _macros() -> duckdb.DuckDBPyConnection:

@@ -98,6 +98,7 @@ def test_sql_fiscal_quarters_match_python(start_month):
         " from (select unnest($days) as d, generate_subscripts($days, 1) as i)",
         params={"days": days},
     )
+    con.sql("create table partners as select 'P' as partner_id, 1 as partner_key")
     execute_file(con, BUILD_DIR / "05_fiscal_quarter_idx.sql", {})
     execute_file(con, BUILD_DIR / "06_fiscal_quarter_start.sql", {})
     params = {"fiscal_year_start_month": start_month, "data_as_of": max(days)}

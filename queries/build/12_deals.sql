@@ -1,14 +1,22 @@
 -- deals: one row per deal known on the data's date, with the fiscal quarter of closed_on.
--- Params: $fiscal_year_start_month (1-12), $data_as_of (the date the data describes).
+-- Params: $fiscal_year_start_month (1-12), $data_as_of (the date the data describes),
+-- $first_key, $last_key.
 -- A won or lost deal counts from its closed_on; an open deal's closed_on is its expected close
 -- date (it may be empty, or lie in the future) and it never counts as revenue. A deal the data's
 -- date has not reached yet (won or lost after $data_as_of, or created after it) is left out; the
 -- loader counts those in its summary.
+-- Built a range of partner keys at a time ($first_key .. $last_key, channel/sqlfiles.py
+-- CHUNK_KEYS): each range sorts its own deals in (quarter_idx, partner_id) order, in memory,
+-- where one sort of every deal spilled to disk at a million partners. Every deal's partner_id is
+-- in partners (the loader checks it), so every deal falls in one range.
 create table deals as
 with known as (
     select *
     from stage_deals
-    where case status
+    where partner_id in (
+        select partner_id from partners where partner_key between $first_key and $last_key
+    )
+    and case status
         when 'open' then created_on is null or created_on <= $data_as_of::date
         else closed_on <= $data_as_of::date
     end

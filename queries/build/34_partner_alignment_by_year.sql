@@ -33,6 +33,7 @@ focused as (
 declared as (
     select
         pv.partner_id,
+        pv.partner_key,
         y.fiscal_year,
         sum(pv.focus_norm * coalesce(w.weight_rel, 0)) as alignment_score
     from partner_verticals as pv
@@ -43,13 +44,13 @@ declared as (
 ),
 
 declared_by_quarter as (
-    select d.partner_id, qy.quarter_idx, qy.fiscal_year_of_weights, d.alignment_score
+    select d.partner_id, d.partner_key, qy.quarter_idx, qy.fiscal_year_of_weights, d.alignment_score
     from declared as d
     join quarter_years as qy on qy.fiscal_year_of_weights = d.fiscal_year
 ),
 
 mix as (
-    select v.partner_id, q.quarter_idx, v.vertical, sum(v.revenue) as revenue
+    select v.partner_id, v.partner_key, q.quarter_idx, v.vertical, sum(v.revenue) as revenue
     from quarters as q
     join partner_quarter_vertical as v
         on v.quarter_idx between q.quarter_idx - 3 and q.quarter_idx
@@ -62,6 +63,7 @@ mix as (
 realised as (
     select
         m.partner_id,
+        m.partner_key,
         m.quarter_idx,
         qy.fiscal_year_of_weights,
         sum(m.revenue * coalesce(w.weight_rel, 0)) / nullif(sum(m.revenue), 0) as alignment_score
@@ -78,13 +80,14 @@ final as (
         quarter_idx::integer as quarter_idx,
         fiscal_year_of_weights::integer as fiscal_year_of_weights,
         alignment_score,
-        true as is_declared
+        true as is_declared,
+        partner_key
     from declared_by_quarter
     union all
-    select partner_id, quarter_idx, fiscal_year_of_weights, alignment_score, false
+    select partner_id, quarter_idx, fiscal_year_of_weights, alignment_score, false, partner_key
     from realised
     where alignment_score is not null
 )
 
 select * from final
-order by quarter_idx, fiscal_year_of_weights, partner_id
+order by quarter_idx, fiscal_year_of_weights, partner_key

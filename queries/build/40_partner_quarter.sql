@@ -1,18 +1,29 @@
 -- partner_quarter: one row per partner and fiscal quarter of the grid (every partner, every
 -- quarter). The quarter doubles as the as-of quarter: the trailing columns look back from it and
 -- never forward, so "the scorecard as of Q" is `where quarter_idx = Q`.
+-- Each row starts with the partner's own columns (partners, the same order) and ends with
+-- partner_key. The loader runs this file once per range of 250,000 partner keys ($first_key ..
+-- $last_key, channel/sqlfiles.py CHUNK_KEYS), each range stored in (quarter_idx, partner_key)
+-- order: a page that reads one quarter, filtered by segment or partner manager, scans that
+-- quarter's row groups alone (zone maps on quarter_idx) and joins nothing
+-- (filtered_partner_quarters, 92_filtered_partner_quarters.sql). A range at a time keeps the
+-- windows' memory to a range's: all million partners at once spilled tens of GB under 4 GB.
 -- This file is the single definition of the KPIs (README "KPI definitions").
 -- Only complete quarters (quarters.quarter_state) are hit or missed. For a quarter that is in
 -- progress, attainment is to date and pace compares it with the share of the quarter elapsed;
 -- its streak, missed_last_8 and status are those of the complete quarters before it. A planned
 -- quarter keeps its target (the plan) and has no attainment.
 -- Params: $miss_below, $watch_streak, $at_risk_streak, $replace_review_missed,
---         $tier_floor_platinum, $tier_floor_gold, $tier_floor_silver.
+--         $tier_floor_platinum, $tier_floor_gold, $tier_floor_silver; $first_key, $last_key.
 --   shortfall       target - won revenue of a missed quarter, else 0 (hits do not offset misses)
 --   investment_t4q  investment over the four quarters ending here, all programs
 --                   (36_partner_investment.sql); 0 when none
 create table partner_quarter as
-with deal_facts as (
+with chunk as (
+    select * from partners where partner_key between $first_key and $last_key
+),
+
+deal_facts as (
     select
         partner_id,
         quarter_idx,
@@ -23,18 +34,20 @@ with deal_facts as (
         sum(amount) filter (where status = 'open') as open_amount,
         median(cycle_days) filter (where status = 'won') as cycle_days_median
     from deals
+    where partner_id in (select partner_id from chunk)
     group by all
 ),
 
 invested as (
     select partner_id, quarter_idx, sum(investment_t4q) as investment_t4q
     from partner_investment
+    where partner_id in (select partner_id from chunk)
     group by all
 ),
 
 quarterly as (
     select
-        p.partner_id,
+        p.partner_key,
         q.quarter_idx,
         q.fiscal_quarter,
         q.fiscal_year,
@@ -53,10 +66,12 @@ quarterly as (
             when t.target_amount > 0 and q.quarter_state <> 'planned'
                 then coalesce(d.revenue, 0) / t.target_amount
         end as attainment
-    from partners as p
+    from chunk as p
     cross join quarters as q
     left join deal_facts as d on d.partner_id = p.partner_id and d.quarter_idx = q.quarter_idx
-    left join targets as t on t.partner_id = p.partner_id and t.quarter_idx = q.quarter_idx
+    left join (
+        select * from targets where partner_id in (select partner_id from chunk)
+    ) as t on t.partner_id = p.partner_id and t.quarter_idx = q.quarter_idx
 ),
 
 flagged as (
@@ -75,24 +90,24 @@ trailing_facts as (
         sum(revenue) over last_4 as revenue_t4q,
         sum(won_deals) over last_4 as won_deals_t4q,
         sum(revenue) over (
-            partition by partner_id order by quarter_idx rows between 7 preceding and 4 preceding
+            partition by partner_key order by quarter_idx rows between 7 preceding and 4 preceding
         ) as revenue_prev4q,
         count(*) over (
-            partition by partner_id order by quarter_idx rows between 7 preceding and 4 preceding
+            partition by partner_key order by quarter_idx rows between 7 preceding and 4 preceding
         ) as prev4q_quarters,
         count_if(is_missed) over (
-            partition by partner_id order by quarter_idx rows between 7 preceding and current row
+            partition by partner_key order by quarter_idx rows between 7 preceding and current row
         ) as missed_last_8,
         count_if(is_missed is not null) over (
-            partition by partner_id order by quarter_idx rows between 7 preceding and current row
+            partition by partner_key order by quarter_idx rows between 7 preceding and current row
         ) as targeted_last_8,
         -- every hit starts a new run; quarters without a target belong to the run they sit in
         count_if(not is_missed) over (
-            partition by partner_id order by quarter_idx rows unbounded preceding
+            partition by partner_key order by quarter_idx rows unbounded preceding
         ) as hit_run
     from flagged
     window last_4 as (
-        partition by partner_id order by quarter_idx rows between 3 preceding and current row
+        partition by partner_key order by quarter_idx rows between 3 preceding and current row
     )
 ),
 
@@ -100,7 +115,7 @@ streaks as (
     select
         *,
         count_if(is_missed) over (
-            partition by partner_id, hit_run order by quarter_idx rows unbounded preceding
+            partition by partner_key, hit_run order by quarter_idx rows unbounded preceding
         ) as missed_streak
     from trailing_facts
 ),
@@ -120,12 +135,12 @@ carried as (
             ) over to_here as targeted_last_8
         )
     from streaks
-    window to_here as (partition by partner_id order by quarter_idx rows unbounded preceding)
+    window to_here as (partition by partner_key order by quarter_idx rows unbounded preceding)
 ),
 
 final as (
     select
-        s.partner_id,
+        p.* exclude (partner_key),
         s.quarter_idx,
         s.fiscal_quarter,
         s.fiscal_year,
@@ -160,11 +175,15 @@ final as (
             when coalesce(s.missed_streak, 0) >= $at_risk_streak then 'at_risk'
             when coalesce(s.missed_streak, 0) >= $watch_streak then 'watch'
             else 'ok'
-        end as status
+        end as status,
+        s.partner_key
     from carried as s
-    left join partner_alignment as a on a.partner_id = s.partner_id and a.quarter_idx = s.quarter_idx
-    left join invested as i on i.partner_id = s.partner_id and i.quarter_idx = s.quarter_idx
+    join chunk as p on p.partner_key = s.partner_key
+    left join (
+        select * from partner_alignment where partner_key between $first_key and $last_key
+    ) as a on a.partner_key = s.partner_key and a.quarter_idx = s.quarter_idx
+    left join invested as i on i.partner_id = p.partner_id and i.quarter_idx = s.quarter_idx
 )
 
 select * from final
-order by quarter_idx, partner_id
+order by quarter_idx, partner_key

@@ -9,9 +9,13 @@
 --                          which needs only the verticals both sides share. Rounded to 9 decimals
 --                          so that equal distances compare equal.
 --   revenue_with_vertical  won revenue in those four quarters on deals with a vertical
+-- Built a range of partner keys at a time ($first_key .. $last_key, as partner_quarter), each
+-- range in (quarter_idx, partner_id) order. Params: $first_key, $last_key.
 create table partner_say_do as
 with focus as (
-    select partner_id, vertical, focus_norm from partner_verticals where focus_norm is not null
+    select partner_id, vertical, focus_norm
+    from partner_verticals
+    where focus_norm is not null and partner_key between $first_key and $last_key
 ),
 
 mix as (
@@ -20,6 +24,7 @@ mix as (
     join partner_quarter_vertical as v
         on v.quarter_idx between q.quarter_idx - 3 and q.quarter_idx
     where v.vertical is not null
+        and v.partner_key between $first_key and $last_key
         and v.partner_id in (select partner_id from focus)
     group by all
 ),
