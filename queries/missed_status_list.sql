@@ -45,7 +45,8 @@ by_status as (
     select
         status,
         count(*) as status_partners,
-        max_by(partner_key, (revenue_t4q, -partner_key), coalesce($limit, 1)) as top_keys
+        max_by(partner_key, (revenue_t4q, -partner_key), greatest(coalesce($limit, 1), 1))
+            as top_keys
     from flagged
     group by status
 ),
@@ -55,7 +56,7 @@ shown as (
     select f.*, b.status_partners
     from flagged as f
     join by_status as b using (status)
-    where $limit is null or list_contains(b.top_keys, f.partner_key)
+    where $limit is null or ($limit > 0 and list_contains(b.top_keys, f.partner_key))
 ),
 
 history as (

@@ -13,6 +13,7 @@ import itertools
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from channel import sqlfiles
@@ -173,3 +174,22 @@ def test_filter_values_kept_at_load_are_the_live_answer(tiny_db: Path, scope):
         # a partner manager is offered only their own partners' values
         assert ("partner_manager", "Ann Lee") in live
         assert not [v for f, v in live if f == "partner_manager" and v != "Ann Lee"]
+
+
+@pytest.mark.parametrize("limit", [0, 1, 5])
+def test_status_list_keeps_the_largest_per_status(risk_demo_db: Path, limit: int):
+    # the top rows per status come from max_by now: the same rows a rank over revenue (ties by
+    # partner_id) kept, and none for a limit of 0 (the 2,000-partner demo: every status has more
+    # than 5 partners, so each limit cuts)
+    everyone = run("missed_status_list", db=risk_demo_db, as_of=None, limit=None, **NO_FILTERS)
+    assert everyone["status"].value_counts()["count"].min() > 5
+    ranked = everyone.sort(["revenue_t4q", "partner_id"], descending=[True, False])
+    expected = [
+        pid
+        for status in ranked["status"].unique(maintain_order=True)
+        for pid in ranked.filter(pl.col("status") == status)["partner_id"].to_list()[:limit]
+    ]
+    got = run("missed_status_list", db=risk_demo_db, as_of=None, limit=limit, **NO_FILTERS)
+    assert sorted(got["partner_id"].to_list()) == sorted(expected)
+    if limit == 0:
+        assert got.height == 0
