@@ -292,9 +292,10 @@ OUT_OF_MEMORY = (
 )
 
 # The forecast's feature rows are the complete partner-quarters, held at once (DuckDB, then one
-# Polars frame). Measured on the 2-core, 24 GB machine under the load's 4 GB limit: 1.1 million
-# (100,000 partners) take 40 s; 11 million (a million partners) spilled past 20 GB to disk and
-# were stopped. Above this many the load does not try: it would spend minutes and fail.
+# Polars frame). Measured on the 2-core, 24 GB machine under the load's 4 GB limit: 1.2 million
+# (100,000 partners, 12 complete quarters) take 40 s; 12 million (a million partners) spilled
+# past 20 GB to disk and were stopped. Above this many the load does not try: it would spend
+# minutes and fail.
 MAX_FEATURE_ROWS = 2_000_000
 
 
@@ -348,8 +349,9 @@ def build(con: duckdb.DuckDBPyConnection, say: Progress | None = None) -> int:
         "select count(*) from partner_quarter where quarter_state = 'complete'"
     ).fetchall()[0][0]
     if complete > MAX_FEATURE_ROWS:
-        say(f"miss forecast skipped: {_too_many(complete).removeprefix('no forecast: ')}")
-        parts, models = [], _no_forecast(con, _too_many(complete))
+        note = _too_many(complete)
+        say(f"miss forecast skipped: {note.removeprefix('no forecast: ')}")
+        parts, models = [], _no_forecast(con, note)
     else:
         parts, models = _forecast(con, say)
     raw = pl.concat(parts) if parts else pl.DataFrame(schema=_RAW_SCHEMA)

@@ -7,6 +7,6 @@ as table
 select *
 from partner_verticals
 where passes_filters(
-        segment, region, partner_type, program_tier, partner_manager,
-        segments, regions, partner_types, program_tiers, partner_managers, scopes
-    )
+    segment, region, partner_type, program_tier, partner_manager,
+    segments, regions, partner_types, program_tiers, partner_managers, scopes
+)
