@@ -505,3 +505,41 @@ def test_deals_without_a_vertical_stay_out_of_say_against_do(tmp_path):
     unknown = run("alignment_unknown", db=db, as_of=None, **NO_FILTERS)
     assert unknown["partner_id"].to_list() == ["X2"]
     assert "have no vertical" in unknown["reason"][0]
+
+
+def test_revenue_in_a_vertical_not_declared_counts_as_off_focus(tmp_path):
+    """Y1 declares Finance 0.5 and Healthcare 0.5, and won 60k in Finance, 20k in Healthcare and
+    20k in Retail, which it does not declare: mix Fin .6 Hc .2 Ret .2, so
+    d = 1/2 (|.5 - .6| + |.5 - .2| + |0 - .2|) = 1/2 (.1 + .3 + .2) = .3
+    (= 1 - (min(.5, .6) + min(.5, .2)) = 1 - .7). The Retail share overlaps with nothing: read as
+    if it matched a declared vertical it would give 1 - .9 = .1. Y2 declares Retail only and won
+    all of it elsewhere (Finance 10k): d = 1, all 10k off focus."""
+    from channel.loader import load
+    from channel.settings import Settings
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "partners.csv").write_text(
+        "partner_id,partner_name,segment,region\nY1,Yankee One,SMB,North\nY2,Yankee Two,SMB,North\n"
+    )
+    (src / "targets.csv").write_text("partner_id,fiscal_quarter,target_amount\nY1,2025-Q1,1\n")
+    (src / "deals.csv").write_text(
+        "deal_id,partner_id,amount,closed_on,status,vertical\n"
+        "D1,Y1,60000,2025-02-01,won,Finance\n"
+        "D2,Y1,20000,2025-03-01,won,Healthcare\n"
+        "D3,Y1,20000,2025-03-02,won,Retail\n"
+        "D4,Y2,10000,2025-03-03,won,Finance\n"
+    )
+    (src / "partner_verticals.csv").write_text(
+        "partner_id,vertical,focus_share\nY1,Finance,50\nY1,Healthcare,50\nY2,Retail,1\n"
+    )
+    (src / "vendor_priorities.csv").write_text(
+        "fiscal_year,vertical,priority_weight\n2025,Finance,1\n"
+    )
+    db = tmp_path / "y.duckdb"
+    load(src, db, settings=Settings())
+    frame = run("alignment_say_do", db=db, as_of=None, limit=5, **NO_FILTERS)
+    assert frame["partner_id"].to_list() == ["Y2", "Y1"]
+    assert frame["distance"].to_list() == pytest.approx([1.0, 0.3], abs=1e-9)
+    assert frame["off_focus_revenue"].to_list() == pytest.approx([10_000, 30_000])
+    assert frame["deals"].to_list() == ["Finance 100%", "Finance 60% · Healthcare 20% · Retail 20%"]

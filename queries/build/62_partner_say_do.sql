@@ -6,7 +6,9 @@
 --                          (sums to 1; deals without a vertical left out): 0 = the deals follow
 --                          the declared focus exactly, 1 = no won revenue in a declared vertical.
 --                          For two vectors that each sum to 1, 1/2 sum |f - m| = 1 - sum min(f, m),
---                          which needs only the verticals both sides share. Rounded to 9 decimals
+--                          which needs only the verticals both sides share: a vertical the partner
+--                          does not declare has a focus of 0 and overlaps with nothing (DuckDB's
+--                          least() skips a null, so the 0 is written out). Rounded to 9 decimals
 --                          so that equal distances compare equal.
 --   revenue_with_vertical  won revenue in those four quarters on deals with a vertical
 -- Built a range of partner keys at a time ($first_key .. $last_key, as partner_quarter), each
@@ -44,7 +46,7 @@ overlap as (
         s.partner_id,
         s.quarter_idx,
         any_value(s.revenue_with_vertical) as revenue_with_vertical,
-        coalesce(sum(least(s.share, f.focus_norm)), 0) as overlap
+        coalesce(sum(least(s.share, coalesce(f.focus_norm, 0))), 0) as overlap
     from shares as s
     left join focus as f on f.partner_id = s.partner_id and f.vertical = s.vertical
     group by s.partner_id, s.quarter_idx
