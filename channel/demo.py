@@ -67,7 +67,11 @@ The model behind the numbers, so that the dashboard has something true to find:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,6 +247,9 @@ FILES = (
 # partners and their ~1.5 million deals) whatever the number of partners. The same arguments
 # always give the same files; changing this constant changes the data, as a new seed would.
 CHUNK_PARTNERS = 25_000
+# Processes that generate chunks side by side (one per CPU, at most this many): each holds one
+# chunk, about 0.9 GB at its peak.
+MAX_WORKERS = 4
 
 
 def generate(
@@ -255,6 +262,7 @@ def generate(
     progress: Callable[[str], None] | None = None,
     chunk_partners: int = CHUNK_PARTNERS,
     data_as_of: dt.date | None = None,
+    workers: int | None = None,
 ) -> dt.date:
     """Write the seven contract files as Parquet into out_dir; return the date they describe.
 
@@ -272,6 +280,8 @@ def generate(
     a time (one Parquet file per table, one row group or more per chunk), so memory does not
     grow with ``partners``. Deals go first to a hidden spill file per chunk in ``out_dir``; a
     second pass numbers them in creation order across all chunks into ``deals.parquet``.
+    With more than one chunk, ``workers`` processes (default: one per CPU, at most
+    ``MAX_WORKERS``) generate the chunks side by side; the files are the same with any number.
     """
     if partners < 1 or quarters < 1:
         raise ValueError("partners and quarters must be at least 1")
@@ -279,6 +289,8 @@ def generate(
         raise ValueError("fiscal_year_start_month must be between 1 and 12")
     if chunk_partners < 1:
         raise ValueError("chunk_partners must be at least 1")
+    if workers is not None and workers < 1:
+        raise ValueError("workers must be at least 1")
     if end_quarter is not None and data_as_of is not None:
         raise ValueError("give end_quarter or data_as_of, not both")
     if data_as_of is not None and not isinstance(data_as_of, dt.date):
@@ -315,44 +327,31 @@ def generate(
     )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
     roster = _manager_roster(r_managers, partners)
     width = max(6, len(str(partners)))
-    spills: list[Path] = []
+    jobs = [
+        _Chunk(seed, k, first, min(chunk_partners, partners - first), cal, roster, width, out_dir)
+        for k, first in enumerate(chunks)
+    ]
     created: list[tuple[np.ndarray, np.ndarray]] = []  # per chunk: (creation day, deals)
     try:
         with _Writers(out_dir) as out:
             out.write("vendor_priorities", _priorities(r_prio, cal))
-            for k, first in enumerate(chunks):
-                n = min(chunk_partners, partners - first)
-                r_partners, r_focus, r_perf, r_deals, r_contacts, r_invest = _streams(
-                    seed, (1, k), 6
-                )
-                m = _partners(r_partners, n, cal, first, width)
-                _focus(r_focus, m)
-                # Contacts before performance: how fast a partner recovers from a dip depends
-                # on its certified contacts (each part keeps its own random stream).
-                contacts = _contacts(r_contacts, m)
-                _performance(r_perf, m, cal)
-                deals = _deals(r_deals, m, cal)
-                spills.append(out_dir / f".deals-{k:06d}.parquet")
-                deals.write_parquet(spills[-1], compression="lz4")
-                days = deals["created_on"].cast(pl.Int32).to_numpy()
-                created.append(np.unique(days, return_counts=True))
-                out.write("partners", _partners_frame(r_partners, m, roster))
-                out.write("contacts", contacts)
-                out.write("partner_verticals", _verticals_frame(m))
-                out.write("targets", _targets_frame(m, cal))
-                out.write("investments", _investments(r_invest, m, cal))
+            for job, (frames, days, deals) in zip(jobs, _run_chunks(jobs, workers), strict=True):
+                created.append(days)
+                for name, frame in frames.items():
+                    out.write(name, frame)
                 say(
-                    f"demo: partners {first + 1:,} to {first + n:,}: {deals.height:,} deals,"
+                    f"demo: partners {job.first + 1:,} to {job.first + job.n:,}: {deals:,} deals,"
                     " contacts, targets and investments"
                 )
-                del deals, contacts, m
             say(f"demo: numbering {sum(int(c.sum()) for _, c in created):,} deals")
-            _number_deals(out, spills, created)
+            _number_deals(out, [job.spill for job in jobs], created)
     finally:
-        for spill in spills:
-            spill.unlink(missing_ok=True)
+        for job in jobs:
+            job.spill.unlink(missing_ok=True)
     for name in FILES:
         say(f"demo: wrote {name}.parquet ({out.rows[name]:,} rows)")
     return as_of
@@ -367,6 +366,81 @@ def _streams(seed: int, key: tuple[int, ...], count: int) -> list[np.random.Gene
     """``count`` independent generators for one part of the data (``key``) of one seed."""
     children = np.random.SeedSequence(seed, spawn_key=key).spawn(count)
     return [np.random.default_rng(child) for child in children]
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """One chunk of partners to generate: ``n`` partners numbered from ``first`` + 1, drawn
+    from the random streams (1, ``k``) of ``seed``; its deals go to ``spill``."""
+
+    seed: int
+    k: int
+    first: int
+    n: int
+    cal: _Calendar
+    roster: list[_Roster]
+    width: int
+    out_dir: Path
+
+    @property
+    def spill(self) -> Path:
+        return self.out_dir / f".deals-{self.k:06d}.parquet"
+
+
+ChunkResult = tuple[dict[str, pl.DataFrame], tuple[np.ndarray, np.ndarray], int]
+
+
+def _make_chunk(job: _Chunk) -> ChunkResult:
+    """Generate one chunk (in a worker process, or in this one): its deals are written to
+    ``job.spill``; returns its other files' rows (in FILES order), (creation day, deals that
+    day) and its number of deals."""
+    r_partners, r_focus, r_perf, r_deals, r_contacts, r_invest = _streams(job.seed, (1, job.k), 6)
+    m = _partners(r_partners, job.n, job.cal, job.first, job.width)
+    _focus(r_focus, m)
+    # Contacts before performance: how fast a partner recovers from a dip depends on its
+    # certified contacts (each part keeps its own random stream).
+    contacts = _contacts(r_contacts, m)
+    _performance(r_perf, m, job.cal)
+    deals = _deals(r_deals, m, job.cal)
+    deals.write_parquet(job.spill, compression="lz4")
+    days = deals["created_on"].cast(pl.Int32).to_numpy()
+    frames = {
+        "partners": _partners_frame(r_partners, m, job.roster),
+        "contacts": contacts,
+        "partner_verticals": _verticals_frame(m),
+        "targets": _targets_frame(m, job.cal),
+        "investments": _investments(r_invest, m, job.cal),
+    }
+    return frames, np.unique(days, return_counts=True), deals.height
+
+
+def _run_chunks(jobs: list[_Chunk], workers: int) -> Iterator[ChunkResult]:
+    """Each job's result, in the jobs' order. With more than one job and worker, ``workers``
+    spawned processes run them, at most ``workers`` + 1 ahead of the one being written, so that
+    memory stays that of a few chunks."""
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield _make_chunk(job)
+        return
+    # spawn, not fork: Polars and numpy hold threads that a forked child would not have
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+        pending: deque[Future[ChunkResult]] = deque()
+        queued = iter(jobs)
+        try:
+            for job in queued:
+                pending.append(pool.submit(_make_chunk, job))
+                if len(pending) > workers:
+                    break
+            while pending:
+                result = pending.popleft().result()
+                job = next(queued, None)
+                if job is not None:
+                    pending.append(pool.submit(_make_chunk, job))
+                yield result
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 class _Writers:
@@ -413,17 +487,25 @@ def _number_deals(
     order = np.lexsort((chunk, day))
     before = np.empty(len(order), dtype=np.int64)  # deals numbered before each (day, chunk)
     before[order] = np.cumsum(count[order]) - count[order]
-    start = 0
-    for k, spill in enumerate(spills):
-        deals = pl.read_parquet(spill)
+    cells = np.cumsum([0] + [len(days) for days, _ in created])
+
+    def numbered(k: int) -> pl.DataFrame:
+        deals = pl.read_parquet(spills[k])
         days = deals["created_on"].cast(pl.Int32).to_numpy()
-        cell = slice(start, start + len(created[k][0]))
-        start = cell.stop
         group = np.searchsorted(created[k][0], days)  # this chunk's (day) cell of each deal
         first_in_day = np.searchsorted(days, days, side="left")
-        number = before[cell][group] + (np.arange(len(days)) - first_in_day) + 1
-        out.write("deals", deals.insert_column(0, _ids("D", number, width).alias("deal_id")))
-        spill.unlink()
+        number = before[cells[k] : cells[k + 1]][group] + (np.arange(len(days)) - first_in_day) + 1
+        return deals.insert_column(0, _ids("D", number, width).alias("deal_id"))
+
+    # the next chunk is read and numbered in a thread while this one is written
+    with ThreadPoolExecutor(1) as pool:
+        ahead = pool.submit(numbered, 0) if spills else None
+        for k, spill in enumerate(spills):
+            assert ahead is not None
+            deals = ahead.result()
+            ahead = pool.submit(numbered, k + 1) if k + 1 < len(spills) else None
+            out.write("deals", deals)
+            spill.unlink()
 
 
 # --------------------------------------------------------------------------------------------

@@ -30,7 +30,9 @@ def _read(folder: Path) -> dict[str, pl.DataFrame]:
 @pytest.fixture(scope="module")
 def chunked(tmp_path_factory) -> dict[str, pl.DataFrame]:
     out = tmp_path_factory.mktemp("chunked")
-    as_of = demo.generate(out, partners=230, quarters=6, end_quarter="2025-Q4", chunk_partners=100)
+    as_of = demo.generate(
+        out, partners=230, quarters=6, end_quarter="2025-Q4", chunk_partners=100, workers=1
+    )
     assert as_of == dt.date(2025, 12, 31)  # the last day of the end quarter: it is complete
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.parquet" for n in demo.FILES)
     return _read(out)
@@ -61,6 +63,20 @@ def test_chunked_generation_is_deterministic(chunked, tmp_path):
     again = _read(tmp_path)
     for name in demo.FILES:
         assert again[name].equals(chunked[name]), name
+
+
+def test_worker_processes_write_the_same_files(chunked, tmp_path):
+    """Two processes generate the three chunks side by side (the third queued behind the first
+    two): the files are the ones one process writes, row for row, and no spill file is left."""
+    demo.generate(
+        tmp_path, partners=230, quarters=6, end_quarter="2025-Q4", chunk_partners=100, workers=2
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.parquet" for n in demo.FILES)
+    again = _read(tmp_path)
+    for name in demo.FILES:
+        assert again[name].equals(chunked[name]), name
+    with pytest.raises(ValueError, match="workers"):
+        demo.generate(tmp_path, partners=10, workers=0)
 
 
 def test_chunk_size_is_part_of_the_data_and_is_refused_below_one(chunked, tmp_path):
