@@ -67,11 +67,10 @@ The model behind the numbers, so that the dashboard has something true to find:
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -416,31 +415,35 @@ def _make_chunk(job: _Chunk) -> ChunkResult:
 
 def _run_chunks(jobs: list[_Chunk], workers: int) -> Iterator[ChunkResult]:
     """Each job's result, in the jobs' order. With more than one job and worker, ``workers``
-    spawned processes run them, at most ``workers`` + 1 ahead of the one being written, so that
-    memory stays that of a few chunks."""
+    processes run them, at most ``workers`` + 1 ahead of the one being written, so that memory
+    stays that of a few chunks."""
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             yield _make_chunk(job)
         return
-    # spawn, not fork: Polars and numpy hold threads that a forked child would not have
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
-        pending: deque[Future[ChunkResult]] = deque()
-        queued = iter(jobs)
-        try:
-            for job in queued:
+    # loky's processes (joblib's, already used for the miss forecast) start a fresh interpreter
+    # that does not run the parent's __main__ again: multiprocessing's spawn would re-run a
+    # Streamlit script there, and fork would copy Polars' and numpy's threads' locks
+    from joblib.externals.loky import get_reusable_executor
+
+    pool = get_reusable_executor(max_workers=min(workers, len(jobs)))
+    pending: deque[Future[ChunkResult]] = deque()
+    queued = iter(jobs)
+    try:
+        for job in queued:
+            pending.append(pool.submit(_make_chunk, job))
+            if len(pending) > workers:
+                break
+        while pending:
+            result = pending.popleft().result()
+            job = next(queued, None)
+            if job is not None:
                 pending.append(pool.submit(_make_chunk, job))
-                if len(pending) > workers:
-                    break
-            while pending:
-                result = pending.popleft().result()
-                job = next(queued, None)
-                if job is not None:
-                    pending.append(pool.submit(_make_chunk, job))
-                yield result
-        finally:
-            for future in pending:
-                future.cancel()
+            yield result
+    finally:
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True)  # the workers' memory goes back before the load starts
 
 
 class _Writers:

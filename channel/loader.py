@@ -696,11 +696,11 @@ def _check_dates(src: Source, typed: pl.DataFrame, out: _Collector) -> None:
 # Staging: every file goes into DuckDB a batch at a time
 
 
-def _append(con: duckdb.DuckDBPyConnection, table: str, typed: pl.DataFrame) -> None:
-    """Append one checked batch to ``_in_<table>``."""
-    con.register("_batch", typed)
+def append_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Append ``frame`` to ``table``, column by name (the loader's and the import's staging)."""
+    con.register("_batch", frame)
     try:
-        con.sql(f"insert into _in_{table} select * from _batch")  # noqa: S608 - contract names
+        con.sql(f"insert into {table} by name select * from _batch")  # noqa: S608 - our names
     finally:
         con.unregister("_batch")
 
@@ -730,7 +730,7 @@ def _stage_rows(
                 typed = typed.with_columns(_cmp_vertical=pl.col("vertical").str.to_lowercase())
             if pending is not None:
                 pending.result()
-            pending = inserter.submit(_append, con, table.name, typed)
+            pending = inserter.submit(append_frame, con, f"_in_{table.name}", typed)
     finally:
         if pending is not None:
             pending.result()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import sys
+import types
 from pathlib import Path
 
 import polars as pl
@@ -77,6 +79,23 @@ def test_worker_processes_write_the_same_files(chunked, tmp_path):
         assert again[name].equals(chunked[name]), name
     with pytest.raises(ValueError, match="workers"):
         demo.generate(tmp_path, partners=10, workers=0)
+
+
+def test_workers_do_not_run_the_parent_script_again(chunked, tmp_path, monkeypatch):
+    """Streamlit (and AppTest) install the page script as ``__main__``; multiprocessing's spawn
+    re-runs ``__main__`` in every worker, which ran app.py there. The workers must not."""
+    ran = tmp_path / "ran"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(ran)!r}, 'w').close()\nraise SystemExit('ran in a worker')\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    out = tmp_path / "out"
+    demo.generate(
+        out, partners=230, quarters=6, end_quarter="2025-Q4", chunk_partners=100, workers=2
+    )
+    assert not ran.exists()
+    assert _read(out)["deals"].equals(chunked["deals"])
 
 
 def test_chunk_size_is_part_of_the_data_and_is_refused_below_one(chunked, tmp_path):

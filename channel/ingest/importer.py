@@ -52,6 +52,7 @@ from channel.loader import (
     LoadError,
     LoadSummary,
     Problem,
+    append_frame,
     load,
     resolve_data_as_of,
 )
@@ -440,14 +441,6 @@ def _cast(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(out)
 
 
-def _insert(con: duckdb.DuckDBPyConnection, target: str, frame: pl.DataFrame) -> None:
-    con.register("_batch", frame)
-    try:
-        con.sql(f"insert into {target} by name select * from _batch")  # noqa: S608 - our names
-    finally:
-        con.unregister("_batch")
-
-
 def _stage_table(
     con: duckdb.DuckDBPyConnection,
     tm: TableMap,
@@ -504,7 +497,7 @@ def _stage_table(
                 won = d["amount"] if status is None else d.filter(status == "won")["amount"]
                 direct["won"] += won.fill_null(0).sum()
                 frame = frame.filter(~is_direct)
-        _insert(con, f"_out_{table.name}", _cast(table, frame))
+        append_frame(con, f"_out_{table.name}", _cast(table, frame))
     say(f"mapped {name} -> {table.name} ({time.perf_counter() - t0:.1f} s)")
     return direct
 
@@ -537,7 +530,7 @@ def _stage_partner_side(
             ).filter(keep)
         )
     if parts:
-        _insert(con, "_mf", pl.concat(parts))
+        append_frame(con, "_mf", pl.concat(parts))
 
 
 def _mode_sql(cname: str) -> str:
