@@ -550,10 +550,14 @@ def _parse(col: Column, raw: pl.Series) -> tuple[pl.Series, pl.Series, str]:
         return values.rename(name), bad, "must be true or false"
     text = _clean_text(raw)
     if col.kind == "enum":
+        # each distinct spelling is looked up once (a handful, where a batch has a million rows)
         lookup = {c.lower(): c for c in col.choices}
-        values = text.str.to_lowercase().replace_strict(
+        seen = text.unique().drop_nulls()
+        chosen = seen.str.to_lowercase().replace_strict(
             lookup, default=None, return_dtype=pl.String
         )
+        found = dict(zip(seen.to_list(), chosen.to_list(), strict=True))
+        values = text.replace_strict(found, default=None, return_dtype=pl.String)
         bad = text.is_not_null() & values.is_null()
         return values.rename(name), bad, "must be one of " + ", ".join(col.choices)
     if col.kind == "quarter":
@@ -631,6 +635,14 @@ def _check_unique(con: duckdb.DuckDBPyConnection, src: Source, index: int, out: 
         return
     name = src.table.name
     cmp = ["_cmp_vertical" if k == "vertical" else k for k in keys]
+    # first only whether any key repeats: one aggregate, where the rows below need a join
+    exists = (
+        f"select 1 from _in_{name}"  # noqa: S608 - contract names
+        f" where {' and '.join(f'{k} is not null' for k in keys)}"
+        f" group by {', '.join(cmp)} having count(*) > 1 limit 1"
+    )
+    if not con.sql(exists).fetchall():
+        return
     firsts = (
         f"select {', '.join(cmp)}, min({ROW}) as _first from _in_{name}"  # noqa: S608 - contract names
         f" where {' and '.join(f'{k} is not null' for k in keys)}"

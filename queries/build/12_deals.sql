@@ -6,17 +6,17 @@
 -- date has not reached yet (won or lost after $data_as_of, or created after it) is left out; the
 -- loader counts those in its summary.
 -- Built a range of partner keys at a time ($first_key .. $last_key, channel/sqlfiles.py
--- CHUNK_KEYS): each range sorts its own deals in (quarter_idx, partner_id) order, in memory,
--- where one sort of every deal spilled to disk at a million partners. Every deal's partner_id is
+-- CHUNK_KEYS): each range sorts its own deals in (quarter_idx, partner_key) order, which is
+-- (quarter_idx, partner_id) order on an integer, in memory, where one sort of every deal spilled
+-- to disk at a million partners. Every deal's partner_id is
 -- in partners (the loader checks it), so every deal falls in one range.
 create table deals as
 with known as (
-    select *
-    from stage_deals
-    where partner_id in (
-        select partner_id from partners where partner_key between $first_key and $last_key
-    )
-    and case status
+    select d.*, p.partner_key
+    from stage_deals as d
+    join partners as p
+        on p.partner_id = d.partner_id and p.partner_key between $first_key and $last_key
+    where case status
         when 'open' then created_on is null or created_on <= $data_as_of::date
         else closed_on <= $data_as_of::date
     end
@@ -41,4 +41,4 @@ select
     (quarter_idx // 4) || '-Q' || (quarter_idx % 4 + 1) as fiscal_quarter,
     date_diff('day', created_on, closed_on) as cycle_days
 from fiscal
-order by quarter_idx, partner_id
+order by quarter_idx, partner_key
