@@ -32,11 +32,13 @@ Won revenue 2024-Q1..Q4: P01 Fin 100, Ret 100 · P02 Hc 1000 · P03 Hc 4000 · P
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
 from channel.runner import run
-from tests.helpers import NO_FILTERS
+from tests.helpers import NO_FILTERS, write_folder
 
 MFG = "manufacturing"
 
@@ -472,30 +474,42 @@ def test_priorities_over_time_partial_year(tiny_db):
 # A dataset of its own
 
 
-def test_deals_without_a_vertical_stay_out_of_say_against_do(tmp_path):
-    """X1 declares Finance only and won 100k in Finance plus 100k without a vertical: the deal
-    mix is 100% Finance (distance 0), not 50/50 (distance 0.5). X2 declares nothing."""
+def _own_dataset(
+    tmp_path: Path, partners: str, targets: str, deals: str, partner_verticals: str
+) -> Path:
+    """Load the given rows (under the contract's headers; Finance the only FY2025 priority)."""
     from channel.loader import load
     from channel.settings import Settings
 
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "partners.csv").write_text(
-        "partner_id,partner_name,segment,region\nX1,Xray One,SMB,North\nX2,Xray Two,SMB,North\n"
+    src = write_folder(
+        tmp_path / "src",
+        {
+            "partners": "partner_id,partner_name,segment,region\n" + partners,
+            "targets": "partner_id,fiscal_quarter,target_amount\n" + targets,
+            "deals": "deal_id,partner_id,amount,closed_on,status,vertical\n" + deals,
+            "partner_verticals": "partner_id,vertical,focus_share\n" + partner_verticals,
+            "vendor_priorities": "fiscal_year,vertical,priority_weight\n2025,Finance,1\n",
+        },
     )
-    (src / "targets.csv").write_text("partner_id,fiscal_quarter,target_amount\nX1,2025-Q1,1\n")
-    (src / "deals.csv").write_text(
-        "deal_id,partner_id,amount,closed_on,status,vertical\n"
-        "D1,X1,100000,2025-02-01,won,Finance\n"
-        "D2,X1,100000,2025-03-01,won,\n"
-        "D3,X2,50000,2025-03-01,won,\n"
-    )
-    (src / "partner_verticals.csv").write_text("partner_id,vertical,focus_share\nX1,Finance,1\n")
-    (src / "vendor_priorities.csv").write_text(
-        "fiscal_year,vertical,priority_weight\n2025,Finance,1\n"
-    )
-    db = tmp_path / "x.duckdb"
+    db = tmp_path / "own.duckdb"
     load(src, db, settings=Settings())
+    return db
+
+
+def test_deals_without_a_vertical_stay_out_of_say_against_do(tmp_path):
+    """X1 declares Finance only and won 100k in Finance plus 100k without a vertical: the deal
+    mix is 100% Finance (distance 0), not 50/50 (distance 0.5). X2 declares nothing."""
+    db = _own_dataset(
+        tmp_path,
+        partners="X1,Xray One,SMB,North\nX2,Xray Two,SMB,North\n",
+        targets="X1,2025-Q1,1\n",
+        deals=(
+            "D1,X1,100000,2025-02-01,won,Finance\n"
+            "D2,X1,100000,2025-03-01,won,\n"
+            "D3,X2,50000,2025-03-01,won,\n"
+        ),
+        partner_verticals="X1,Finance,1\n",
+    )
     say_do = run("alignment_say_do", db=db, as_of=None, limit=5, **NO_FILTERS).row(0, named=True)
     assert (say_do["partner_id"], say_do["distance"]) == ("X1", 0.0)
     assert say_do["revenue_with_vertical"] == 100_000 and say_do["deals"] == "Finance 100%"
@@ -514,30 +528,18 @@ def test_revenue_in_a_vertical_not_declared_counts_as_off_focus(tmp_path):
     (= 1 - (min(.5, .6) + min(.5, .2)) = 1 - .7). The Retail share overlaps with nothing: read as
     if it matched a declared vertical it would give 1 - .9 = .1. Y2 declares Retail only and won
     all of it elsewhere (Finance 10k): d = 1, all 10k off focus."""
-    from channel.loader import load
-    from channel.settings import Settings
-
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "partners.csv").write_text(
-        "partner_id,partner_name,segment,region\nY1,Yankee One,SMB,North\nY2,Yankee Two,SMB,North\n"
+    db = _own_dataset(
+        tmp_path,
+        partners="Y1,Yankee One,SMB,North\nY2,Yankee Two,SMB,North\n",
+        targets="Y1,2025-Q1,1\n",
+        deals=(
+            "D1,Y1,60000,2025-02-01,won,Finance\n"
+            "D2,Y1,20000,2025-03-01,won,Healthcare\n"
+            "D3,Y1,20000,2025-03-02,won,Retail\n"
+            "D4,Y2,10000,2025-03-03,won,Finance\n"
+        ),
+        partner_verticals="Y1,Finance,50\nY1,Healthcare,50\nY2,Retail,1\n",
     )
-    (src / "targets.csv").write_text("partner_id,fiscal_quarter,target_amount\nY1,2025-Q1,1\n")
-    (src / "deals.csv").write_text(
-        "deal_id,partner_id,amount,closed_on,status,vertical\n"
-        "D1,Y1,60000,2025-02-01,won,Finance\n"
-        "D2,Y1,20000,2025-03-01,won,Healthcare\n"
-        "D3,Y1,20000,2025-03-02,won,Retail\n"
-        "D4,Y2,10000,2025-03-03,won,Finance\n"
-    )
-    (src / "partner_verticals.csv").write_text(
-        "partner_id,vertical,focus_share\nY1,Finance,50\nY1,Healthcare,50\nY2,Retail,1\n"
-    )
-    (src / "vendor_priorities.csv").write_text(
-        "fiscal_year,vertical,priority_weight\n2025,Finance,1\n"
-    )
-    db = tmp_path / "y.duckdb"
-    load(src, db, settings=Settings())
     frame = run("alignment_say_do", db=db, as_of=None, limit=5, **NO_FILTERS)
     assert frame["partner_id"].to_list() == ["Y2", "Y1"]
     assert frame["distance"].to_list() == pytest.approx([1.0, 0.3], abs=1e-9)
