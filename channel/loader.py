@@ -550,14 +550,8 @@ def _parse(col: Column, raw: pl.Series) -> tuple[pl.Series, pl.Series, str]:
         return values.rename(name), bad, "must be true or false"
     text = _clean_text(raw)
     if col.kind == "enum":
-        # each distinct spelling is looked up once (a handful, where a batch has a million rows)
         lookup = {c.lower(): c for c in col.choices}
-        seen = text.unique().drop_nulls()
-        chosen = seen.str.to_lowercase().replace_strict(
-            lookup, default=None, return_dtype=pl.String
-        )
-        found = dict(zip(seen.to_list(), chosen.to_list(), strict=True))
-        values = text.replace_strict(found, default=None, return_dtype=pl.String)
+        values = _by_lower_case(text, lambda _value, key: lookup.get(key))
         bad = text.is_not_null() & values.is_null()
         return values.rename(name), bad, "must be one of " + ", ".join(col.choices)
     if col.kind == "quarter":
@@ -830,16 +824,19 @@ _SPELLINGS = f"""
 """  # noqa: S608 - no outside values
 
 
-def _canonical(values: pl.Series, spellings: dict[str, str]) -> pl.Series:
-    """Each vertical of a deals batch in its first spelling; spellings not seen before (in order
-    of the rows) are added to ``spellings`` for the batches that follow. Only the batch's
-    distinct spellings are lower-cased (a handful, where the batch has a million rows)."""
+def _by_lower_case(values: pl.Series, pick: Callable[[str, str], str | None]) -> pl.Series:
+    """Each value replaced by ``pick(value, its lower-case form)`` (null: none), worked out once
+    per distinct value, in order of the rows (a handful, where a batch has a million rows)."""
     seen = values.unique(maintain_order=True).drop_nulls()
     keys = seen.str.to_lowercase().to_list()
-    for key, vertical in zip(keys, seen.to_list(), strict=True):
-        spellings.setdefault(key, vertical)
-    first = {vertical: spellings[key] for key, vertical in zip(keys, seen.to_list(), strict=True)}
-    return values.replace_strict(first, default=None, return_dtype=pl.String)
+    found = {v: pick(v, k) for v, k in zip(seen.to_list(), keys, strict=True)}
+    return values.replace_strict(found, default=None, return_dtype=pl.String)
+
+
+def _canonical(values: pl.Series, spellings: dict[str, str]) -> pl.Series:
+    """Each vertical of a deals batch in its first spelling; spellings not seen before (in order
+    of the rows) are added to ``spellings`` for the batches that follow."""
+    return _by_lower_case(values, lambda vertical, key: spellings.setdefault(key, vertical))
 
 
 def _stage_views(con: duckdb.DuckDBPyConnection) -> None:
